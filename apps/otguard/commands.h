@@ -1,0 +1,15 @@
+// The otguard subcommands. Each Register*() adds its subcommands to `app`; when one runs, it
+// stores the process exit code in *exit_code. Commands are thin: they parse and call libraries.
+#ifndef OTGUARD_APPS_OTGUARD_COMMANDS_H_
+#define OTGUARD_APPS_OTGUARD_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+namespace otguard::cli {
+
+void RegisterSigsCommands(CLI::App& app, int* exit_code);  // sigs compile|info|verify
+void RegisterScanCommands(CLI::App& app, int* exit_code);  // scan, quarantine list|restore
+
+}  // namespace otguard::cli
+
+#endif  // OTGUARD_APPS_OTGUARD_COMMANDS_H_

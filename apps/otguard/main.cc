@@ -1,0 +1,28 @@
+// otguard: one binary, one subcommand per capability (DESIGN.md).
+#include <CLI/CLI.hpp>
+
+#include "apps/otguard/commands.h"
+#include "otguard/base/log.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"otguard: security for industrial control systems that never disturbs production"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("otguard ") + OTGUARD_VERSION);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str();
+
+  int exit_code = 0;
+  otguard::cli::RegisterSigsCommands(app, &exit_code);
+  otguard::cli::RegisterScanCommands(app, &exit_code);
+
+  app.parse_complete_callback([&] { otguard::InitLogging(log_level); });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // Usage errors are errors (2), as with clamscan; --help and --version are not.
+    return rc == 0 ? 0 : 2;
+  }
+  return exit_code;
+}

@@ -1,0 +1,47 @@
+# otguard_library(NAME SOURCES ... DEPS ...): a library under src/NAME, public headers in
+# include/otguard/NAME. Tests are added with otguard_test() next to the code.
+function(otguard_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(otguard_${name} STATIC ${ARG_SOURCES})
+  add_library(otguard::${name} ALIAS otguard_${name})
+  target_include_directories(otguard_${name}
+    PUBLIC ${PROJECT_SOURCE_DIR}/include
+    PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(otguard_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# otguard_test(NAME SOURCES ... DEPS ...): a GoogleTest binary registered with CTest.
+function(otguard_test name)
+  if(NOT OTGUARD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  target_compile_definitions(${name} PRIVATE
+    OTGUARD_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    OTGUARD_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
+  add_test(NAME ${name} COMMAND ${name})
+endfunction()
+
+# otguard_fuzzer(NAME SOURCES ... DEPS ...): a fuzz target (LLVMFuzzerTestOneInput).
+# Always builds a replay binary that runs the seed corpus fuzz/corpus/NAME as a CTest test;
+# with OTGUARD_LIBFUZZER=ON (clang) also a real libFuzzer binary NAME_fuzzer.
+function(otguard_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  set(corpus ${PROJECT_SOURCE_DIR}/fuzz/corpus/${name})
+  add_executable(${name}_replay ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/fuzz/replay_main.cc)
+  target_include_directories(${name}_replay PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name}_replay PRIVATE ${ARG_DEPS})
+  if(OTGUARD_TESTS)
+    add_test(NAME fuzz_replay_${name} COMMAND ${name}_replay ${corpus})
+  endif()
+  if(OTGUARD_LIBFUZZER)
+    add_executable(${name}_fuzzer ${ARG_SOURCES})
+    target_include_directories(${name}_fuzzer PRIVATE ${PROJECT_SOURCE_DIR}/src)
+    target_compile_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer,address,undefined)
+    target_link_libraries(${name}_fuzzer PRIVATE ${ARG_DEPS})
+  endif()
+endfunction()

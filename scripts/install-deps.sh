@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs, with apt, every Debian package otguard needs to build, test and benchmark.
+# Idempotent and fast when everything is present: apt is only called for what is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
+  # libraries (DESIGN.md)
+  libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libexpected-dev libtomlplusplus-dev
+  libssl-dev libyara-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # peers for differential tests and benchmarks
+  clamav clamav-testfiles yara openssl python3 hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+[[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

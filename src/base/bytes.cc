@@ -1,0 +1,48 @@
+#include "otguard/base/bytes.h"
+
+namespace otguard {
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+template <typename T>
+std::optional<T> ReadLe(ByteSpan data, size_t offset) {
+  if (offset > data.size() || data.size() - offset < sizeof(T)) return std::nullopt;
+  T v = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(data[offset + i]) << (8 * i);
+  return v;
+}
+}  // namespace
+
+std::string HexEncode(ByteSpan bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.resize(bytes.size() * 2);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  std::vector<uint8_t> out(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = HexValue(hex[2 * i]);
+    int lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::optional<uint16_t> ReadLe16(ByteSpan d, size_t o) { return ReadLe<uint16_t>(d, o); }
+std::optional<uint32_t> ReadLe32(ByteSpan d, size_t o) { return ReadLe<uint32_t>(d, o); }
+std::optional<uint64_t> ReadLe64(ByteSpan d, size_t o) { return ReadLe<uint64_t>(d, o); }
+
+}  // namespace otguard

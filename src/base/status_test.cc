@@ -1,0 +1,69 @@
+#include "otguard/base/status.h"
+
+#include <cerrno>
+
+#include <gtest/gtest.h>
+
+#include "otguard/base/bytes.h"
+
+namespace otguard {
+namespace {
+
+Result<int> Half(int x) {
+  if (x % 2) return Unexpected(InvalidArgument("odd"));
+  return x / 2;
+}
+
+Result<int> Quarter(int x) {
+  OTGUARD_ASSIGN_OR_RETURN(int h, Half(x));
+  OTGUARD_ASSIGN_OR_RETURN(int q, Half(h));
+  return q;
+}
+
+Status CheckEven(int x) {
+  OTGUARD_RETURN_IF_ERROR(Half(x));
+  return Status::Ok();
+}
+
+TEST(StatusTest, OkIsDefaultAndCheap) {
+  Status s;
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ(s.ToString(), "OK");
+  EXPECT_EQ(s.code(), StatusCode::kOk);
+}
+
+TEST(StatusTest, MacrosPropagateFromResultAndStatus) {
+  EXPECT_EQ(*Quarter(8), 2);
+  auto r = Quarter(6);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckEven(4).ok());
+  EXPECT_EQ(CheckEven(3).ToString(), "InvalidArgument: odd");
+}
+
+TEST(StatusTest, ErrnoMapsToCodesWithContext) {
+  Status s = ErrnoToStatus(ENOENT, "open /nope");
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_NE(s.message().find("open /nope: "), std::string_view::npos);
+  EXPECT_EQ(ErrnoToStatus(EACCES, "x").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(s.WithContext("scan").message().substr(0, 6), "scan: ");
+}
+
+TEST(BytesTest, HexRoundTripAndRejects) {
+  std::vector<uint8_t> b{0x00, 0xab, 0xff};
+  EXPECT_EQ(HexEncode(b), "00abff");
+  EXPECT_EQ(*HexDecode("00ABff"), b);
+  EXPECT_FALSE(HexDecode("abc").has_value());
+  EXPECT_FALSE(HexDecode("zz").has_value());
+}
+
+TEST(BytesTest, LittleEndianReadsStayInBounds) {
+  std::vector<uint8_t> b{1, 2, 3, 4, 5};
+  EXPECT_EQ(*ReadLe16(b, 0), 0x0201);
+  EXPECT_EQ(*ReadLe32(b, 1), 0x05040302u);
+  EXPECT_FALSE(ReadLe32(b, 2).has_value());
+  EXPECT_FALSE(ReadLe16(b, SIZE_MAX).has_value());
+}
+
+}  // namespace
+}  // namespace otguard

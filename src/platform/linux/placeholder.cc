@@ -1,0 +1,1 @@
+// Replaced by the Linux platform implementation.
