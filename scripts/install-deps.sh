@@ -11,6 +11,8 @@ packages=(
   libssl-dev libyara-dev libgtest-dev libgmock-dev libbenchmark-dev
   # peers for differential tests and benchmarks
   clamav clamav-testfiles yara openssl python3 hyperfine
+  # real PE files for the ClamAV differential test; Wine runs the Windows build's tests
+  wine64 python3-pefile
 )
 
 missing=()

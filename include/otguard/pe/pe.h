@@ -19,6 +19,7 @@ struct Section {
   uint32_t raw_offset = 0;  // PointerToRawData as written
   uint32_t raw_size = 0;    // SizeOfRawData as written
   uint32_t characteristics = 0;
+  uint32_t virtual_address_aligned = 0;  // VirtualAddress rounded down to SectionAlignment
   // Where a loader (and ClamAV) finds the section's data in the file: aligned per the file
   // alignment and clipped to the file. Zero size when the section has no data in the file.
   uint64_t file_offset = 0;
@@ -38,20 +39,35 @@ struct Image {
   uint32_t section_alignment = 0;
   uint32_t size_of_image = 0;
   uint32_t size_of_headers = 0;
+  uint32_t number_of_rva_and_sizes = 0;
+  uint64_t e_lfanew = 0;              // file offset of the "PE\0\0" signature
+  uint64_t section_table_offset = 0;  // file offset of the first section header
   // File offset of the entry point, mapped through the sections as ClamAV does; unset when
   // it falls outside the file.
   std::optional<uint64_t> entry_point_offset;
+  // True when ClamAV's PE header parser (cli_peheader) rejects this file as broken; it then
+  // resolves no EP/Sx/SL/SEx offset at all, so a target-1 signature with such an offset never
+  // matches there even though `sections` and `entry_point_offset` may be set here. A scanner
+  // that wants ClamAV's verdicts should present no executable layout in that case.
+  bool clamav_broken = false;
   std::vector<Section> sections;
   // Header oddities that did not stop parsing ("section 3 raw data beyond end of file").
   std::vector<std::string> anomalies;
 };
 
-// Quick test on the DOS and PE signatures.
+// Quick test on the DOS and PE signatures ("MZ", e_lfanew in the file, "PE\0\0" there).
 bool LooksLikePe(ByteSpan file);
 
-// Parses the headers and section table of `file` (the whole file, or at least its headers).
-// InvalidArgument when it is not a PE, or its headers cannot be read.
+// Parses the headers and section table of `file`. Pass the whole file: section sizes and the
+// entry point are clipped to / checked against `file.size()`. Never reads outside `file`.
+// InvalidArgument when it is not a PE, or its headers or section table are truncated.
+// Oddities that a loader or ClamAV tolerate land in Image::anomalies instead.
+// Thread-safe (no shared state).
 Result<Image> Parse(ByteSpan file);
+
+// Maps an RVA to a file offset with ClamAV's rule (see pe.cc); nullopt when it maps outside
+// the file or into no section with raw data.
+std::optional<uint64_t> RvaToFileOffset(const Image& image, uint64_t file_size, uint32_t rva);
 
 }  // namespace otguard::pe
 
