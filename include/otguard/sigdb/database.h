@@ -93,13 +93,22 @@ class Database {
                                                              std::vector<Diagnostic>* diagnostics);
 
   // Maps a compiled database file read-only. Corrupt on a bad magic, version or checksum.
+  // Open() checks the header, the directory and every part a body scan reads; the bulk hash
+  // tables and names of a large database are checked block by block when first used (a
+  // block that fails is ignored and logged), so opening a million signatures takes
+  // milliseconds. Verify() checks everything.
   static Result<std::shared_ptr<const Database>> Open(const std::string& path);
+  // The same from bytes in memory (bundles, tests, fuzzers); the bytes are copied.
+  static Result<std::shared_ptr<const Database>> OpenMemory(ByteSpan bytes);
   // True when `path` starts with the compiled database's magic.
   static bool IsCompiledFile(const std::string& path);
 
   // Writes the compiled form atomically (temporary file, fsync, rename).
   virtual Status Save(const std::string& path) const = 0;
   virtual DatabaseInfo Info() const = 0;
+  // Re-checks the payload checksum and every block checksum: Corrupt on a mismatch.
+  // Not pure so that test doubles need not implement it (they get Unimplemented).
+  virtual Status Verify() const;
 
   // The digests MatchHashes()/IsAllowlisted() need; compute only these.
   virtual HashKinds NeededHashes() const = 0;
