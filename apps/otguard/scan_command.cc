@@ -1,5 +1,233 @@
+// `otguard scan PATH...` and `otguard quarantine list|restore`: option parsing only; the work
+// is in src/scan.
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
 #include "apps/otguard/commands.h"
+#include "otguard/platform/process.h"
+#include "otguard/scan/engines.h"
+#include "otguard/scan/output.h"
+#include "otguard/scan/quarantine.h"
+#include "otguard/scan/scanner.h"
 
 namespace otguard::cli {
-void RegisterScanCommands(CLI::App& app, int* exit_code) {}
+namespace {
+
+constexpr int kExitError = 2;
+
+struct ScanArgs {
+  std::vector<std::string> paths;
+  std::vector<std::string> databases;
+  std::vector<std::string> yara;
+  bool no_builtin = false;
+  bool all_matches = false;
+  bool json = false;
+  unsigned threads = 1;
+  double max_cpu = 0;
+  bool low_priority = false;
+  std::string max_filesize = "100M";
+  std::vector<std::string> exclude;
+  bool one_file_system = false;
+  bool follow_symlinks = false;
+  std::string quarantine;
+  bool strict = false;
+  bool quiet = false;
+};
+
+// "100M", "2G", "512K", "4096" (bytes); binary units as clamscan reads them.
+std::optional<uint64_t> ParseSize(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) return std::nullopt;
+  uint64_t value = std::stoull(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  if (unit.empty()) return value;
+  if (unit.size() != 1) return std::nullopt;
+  switch (unit[0]) {
+    case 'k':
+    case 'K':
+      return value << 10;
+    case 'm':
+    case 'M':
+      return value << 20;
+    case 'g':
+    case 'G':
+      return value << 30;
+  }
+  return std::nullopt;
+}
+
+void Error(const std::string& message) {
+  std::fprintf(stderr, "otguard: error: %s\n", message.c_str());
+}
+
+int RunScan(const ScanArgs& args) {
+  auto max_filesize = ParseSize(args.max_filesize);
+  if (!max_filesize) {
+    Error("--max-filesize: '" + args.max_filesize + "' is not a size like 100M");
+    return kExitError;
+  }
+  scan::EngineOptions engine_options;
+  engine_options.databases = args.databases;
+  if (args.databases.empty()) engine_options.bundled_dir = scan::FindBundledSignatureDir();
+  engine_options.yara_files = args.yara;
+  engine_options.include_builtin = !args.no_builtin;
+  engine_options.strict = args.strict;
+  std::vector<sigdb::Diagnostic> diagnostics;
+  auto engines = scan::LoadEngines(engine_options, &diagnostics);
+  for (const auto& d : diagnostics) {
+    std::fprintf(stderr, "%s: %s: %s\n", args.strict ? "ERROR" : "WARNING", d.location.c_str(),
+                 d.message.c_str());
+  }
+  if (!engines) {
+    Error(engines.error().ToString());
+    return kExitError;
+  }
+
+  std::unique_ptr<scan::QuarantineStore> store;
+  if (!args.quarantine.empty()) {
+    auto opened = scan::QuarantineStore::Open(args.quarantine, /*create=*/true);
+    if (!opened) {
+      Error("quarantine: " + opened.error().ToString());
+      return kExitError;
+    }
+    store = std::move(*opened);
+  }
+
+  scan::ScanOptions options;
+  options.threads = args.threads;
+  options.max_filesize = *max_filesize;
+  options.exclude = args.exclude;
+  options.one_file_system = args.one_file_system;
+  options.follow_symlinks = args.follow_symlinks;
+  options.all_matches = args.all_matches;
+  options.max_cpu_percent = args.max_cpu;
+  options.low_priority = args.low_priority;
+  options.quarantine = store.get();
+
+  scan::OutputOptions output;
+  output.json = args.json;
+  output.quiet = args.quiet;
+  output.progress = !args.json && platform::StderrIsTerminal();
+  output.host = platform::HostName();
+  auto reporter = scan::MakeReporter(output);
+  auto summary = scan::Scan(args.paths, *engines, options, reporter.get());
+  if (!summary) {
+    Error(summary.error().ToString());
+    return kExitError;
+  }
+  reporter->Finish(*summary);
+  return scan::ExitCodeFor(*summary);
+}
+
+void RegisterScan(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<ScanArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "scan", "Scan files and directories with signatures and YARA rules (never modifies them)");
+  cmd->add_option("paths", args->paths, "Files or directories to scan")->required();
+  cmd->add_option("--db", args->databases,
+                  "Signature database: .ogdb, ClamAV .hdb/.hsb/.ndb/.fp/.sfp, or a directory "
+                  "(repeatable; default: the bundled signatures)");
+  cmd->add_option("--yara", args->yara, "YARA rules file (repeatable)");
+  cmd->add_flag("--no-builtin", args->no_builtin, "Leave out the built-in EICAR test signature");
+  cmd->add_flag("--all-matches", args->all_matches, "Report every match, not the first per file");
+  cmd->add_flag("--json", args->json, "One JSON event per line (docs/event-schema.md)");
+  cmd->add_option("--threads", args->threads, "Worker threads")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
+  cmd->add_option("--max-cpu", args->max_cpu,
+                  "CPU budget in percent of the whole machine (100 = all CPUs; 0 = no limit)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_flag("--low-priority", args->low_priority, "Lowest CPU priority and idle I/O class");
+  cmd->add_option("--max-filesize", args->max_filesize, "Skip larger files (bytes, or with K/M/G)")
+      ->capture_default_str();
+  cmd->add_option("--exclude", args->exclude, "Skip paths matching this glob (repeatable)");
+  cmd->add_flag("--one-file-system", args->one_file_system, "Stay on the roots' file systems");
+  cmd->add_flag("--follow-symlinks", args->follow_symlinks, "Follow symbolic links");
+  cmd->add_option("--quarantine", args->quarantine,
+                  "Move detected files into this quarantine directory (opt-in)");
+  cmd->add_flag("--strict", args->strict, "Malformed signature lines are errors");
+  cmd->add_flag("--quiet", args->quiet, "Only detections and errors");
+  cmd->callback([args, exit_code] { *exit_code = RunScan(*args); });
+}
+
+int RunQuarantineList(const std::string& dir, bool json) {
+  auto store = scan::QuarantineStore::Open(dir, /*create=*/false);
+  if (!store) {
+    Error(store.error().ToString());
+    return kExitError;
+  }
+  std::vector<std::string> problems;
+  auto records = (*store)->List(&problems);
+  if (!records) {
+    Error(records.error().ToString());
+    return kExitError;
+  }
+  for (const auto& r : *records) {
+    if (json) {
+      auto j = nlohmann::json::parse(scan::QuarantineRecordToJson(r));
+      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    } else {
+      std::string rules;
+      for (const auto& name : r.rules) rules += (rules.empty() ? "" : ",") + name;
+      std::printf("%s  %s  %llu bytes  %s  %s\n", r.id.c_str(), r.quarantined_at.c_str(),
+                  static_cast<unsigned long long>(r.size), rules.c_str(), r.original_path.c_str());
+    }
+  }
+  for (const auto& p : problems) std::fprintf(stderr, "WARNING: %s\n", p.c_str());
+  return problems.empty() ? 0 : kExitError;
+}
+
+int RunQuarantineRestore(const std::string& dir, const std::string& id, const std::string& to) {
+  auto store = scan::QuarantineStore::Open(dir, /*create=*/false);
+  if (!store) {
+    Error(store.error().ToString());
+    return kExitError;
+  }
+  std::optional<std::string> target;
+  if (!to.empty()) target = to;
+  auto record = (*store)->Restore(id, target);
+  if (!record) {
+    Error(record.error().ToString());
+    return kExitError;
+  }
+  std::printf("%s: restored to %s\n", id.c_str(), target.value_or(record->original_path).c_str());
+  return 0;
+}
+
+void RegisterQuarantine(CLI::App& app, int* exit_code) {
+  struct Args {
+    std::string dir = scan::QuarantineStore::DefaultDir();
+    bool json = false;
+    std::string id;
+    std::string to;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("quarantine", "List or restore quarantined files");
+  cmd->require_subcommand(1);
+  CLI::App* list = cmd->add_subcommand("list", "List quarantined files");
+  list->add_option("--dir", args->dir, "Quarantine directory")->capture_default_str();
+  list->add_flag("--json", args->json, "One JSON object per entry");
+  list->callback([args, exit_code] { *exit_code = RunQuarantineList(args->dir, args->json); });
+  CLI::App* restore = cmd->add_subcommand("restore", "Put a quarantined file back, byte-identical");
+  restore->add_option("id", args->id, "Quarantine id (see `quarantine list`)")->required();
+  restore->add_option("--dir", args->dir, "Quarantine directory")->capture_default_str();
+  restore->add_option("--to", args->to, "Restore here instead of the original path");
+  restore->callback(
+      [args, exit_code] { *exit_code = RunQuarantineRestore(args->dir, args->id, args->to); });
+}
+
+}  // namespace
+
+void RegisterScanCommands(CLI::App& app, int* exit_code) {
+  RegisterScan(app, exit_code);
+  RegisterQuarantine(app, exit_code);
+}
+
 }  // namespace otguard::cli

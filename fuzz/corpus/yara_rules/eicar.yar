@@ -1,0 +1,1 @@
+rule Eicar { strings: $a = "EICAR-STANDARD" condition: $a }

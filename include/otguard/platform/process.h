@@ -1,0 +1,41 @@
+// The current process and host: priority, CPU time, identity.
+#ifndef OTGUARD_PLATFORM_PROCESS_H_
+#define OTGUARD_PLATFORM_PROCESS_H_
+
+#include <string>
+
+#include "otguard/base/status.h"
+
+namespace otguard::platform {
+
+// Lowers this process's CPU priority to the lowest (nice 19) and its I/O priority to the idle
+// class, so a scan yields to the plant's software. Applies to threads created afterwards too.
+Status LowerPriority();
+// Current nice value and whether the I/O class is idle (for tests and diagnostics).
+struct PriorityInfo {
+  int nice = 0;
+  bool io_idle = false;
+};
+Result<PriorityInfo> CurrentPriority();
+
+// CPU time (user + system) used by all threads of this process so far, in seconds.
+Result<double> ProcessCpuSeconds();
+// Seconds of a monotonic clock (for wall time against CPU time).
+double MonotonicSeconds();
+// Logical CPUs this process may run on (at least 1).
+unsigned CpuCount();
+
+std::string HostName();
+std::string CurrentUserName();
+// True when privileged (root on Linux, an elevated administrator on Windows).
+bool IsPrivileged();
+// The absolute path of the running executable; empty when unknown.
+std::string ExecutablePath();
+// Value of an environment variable, empty when unset.
+std::string GetEnv(const std::string& name);
+// True when standard error is an interactive terminal (progress lines go there only then).
+bool StderrIsTerminal();
+
+}  // namespace otguard::platform
+
+#endif  // OTGUARD_PLATFORM_PROCESS_H_

@@ -1,1 +1,0 @@
-// Replaced by the Linux platform implementation.

@@ -1,0 +1,50 @@
+#include "otguard/platform/process.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace otguard::platform {
+namespace {
+
+// Priority can only go down in a process, so lower it in a child.
+TEST(ProcessTest, LowerPriorityGivesNice19AndIdleIo) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (!LowerPriority().ok()) _exit(1);
+    auto p = CurrentPriority();
+    _exit(p && p->nice == 19 && p->io_idle ? 0 : 2);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(ProcessTest, CpuTimeGrowsWithWork) {
+  auto before = ProcessCpuSeconds();
+  ASSERT_TRUE(before.has_value());
+  volatile double x = 0;
+  double start = MonotonicSeconds();
+  // Spin until 20 ms of CPU show up; on a busy machine that takes longer than 20 ms of wall
+  // time, so the bound is generous and only a CPU clock that never moves fails.
+  Result<double> after = before;
+  while (*after - *before < 0.02 && MonotonicSeconds() - start < 10) {
+    for (int i = 0; i < 100000; ++i) x = x + 1;
+    after = ProcessCpuSeconds();
+    ASSERT_TRUE(after.has_value());
+  }
+  EXPECT_GE(*after - *before, 0.02);
+}
+
+TEST(ProcessTest, Identity) {
+  EXPECT_GE(CpuCount(), 1u);
+  EXPECT_FALSE(HostName().empty());
+  EXPECT_FALSE(CurrentUserName().empty());
+  EXPECT_NE(ExecutablePath().find("platform_test"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace otguard::platform

@@ -1,0 +1,218 @@
+#include "scan/file_scanner.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "otguard/pe/pe.h"
+
+namespace otguard::scan {
+namespace {
+
+platform::DigestSet NeededDigests(const Engines& engines) {
+  sigdb::HashKinds kinds = 0;
+  for (const auto& db : engines.databases) kinds |= db->NeededHashes();
+  platform::DigestSet set = 0;
+  if (kinds & sigdb::Bit(sigdb::HashKind::kMd5)) set |= platform::DigestBit(platform::Digest::kMd5);
+  if (kinds & sigdb::Bit(sigdb::HashKind::kSha1)) {
+    set |= platform::DigestBit(platform::Digest::kSha1);
+  }
+  if (kinds & sigdb::Bit(sigdb::HashKind::kSha256)) {
+    set |= platform::DigestBit(platform::Digest::kSha256);
+  }
+  return set;
+}
+
+sigdb::FileDigests ToSigdb(const platform::Digests& d) {
+  sigdb::FileDigests out;
+  out.md5 = d.md5;
+  out.sha1 = d.sha1;
+  out.sha256 = d.sha256;
+  return out;
+}
+
+ProblemKind KindOf(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kNotFound:
+      return ProblemKind::kNotFound;
+    case StatusCode::kPermissionDenied:
+      return ProblemKind::kPermissionDenied;
+    default:
+      return ProblemKind::kIoError;
+  }
+}
+
+Detection FromSigdb(const sigdb::Detection& d) {
+  Detection out;
+  out.engine = d.kind == sigdb::Detection::Kind::kHash ? Engine::kHash : Engine::kBody;
+  out.rule = d.name;
+  out.source = d.source;
+  return out;
+}
+
+// Several databases (or the built-in signature in a compiled and a source database) may report
+// the same signature; the operator should see it once.
+void Deduplicate(std::vector<Detection>* detections) {
+  std::vector<Detection> unique;
+  for (auto& d : *detections) {
+    bool seen = std::any_of(unique.begin(), unique.end(), [&](const Detection& u) {
+      return std::tie(u.engine, u.rule, u.source) == std::tie(d.engine, d.rule, d.source);
+    });
+    if (!seen) unique.push_back(std::move(d));
+  }
+  *detections = std::move(unique);
+}
+
+std::string SizeChange(uint64_t before, uint64_t after) {
+  return std::to_string(before) + " -> " + std::to_string(after) + " bytes";
+}
+
+}  // namespace
+
+Result<FileScanner> FileScanner::Create(const Engines& engines, const ScanOptions& options) {
+  OTGUARD_ASSIGN_OR_RETURN(auto digest, platform::MultiDigest::Create(NeededDigests(engines)));
+  std::optional<YaraScanner> yara;
+  if (engines.yara) {
+    OTGUARD_ASSIGN_OR_RETURN(YaraScanner scanner, YaraScanner::Create(engines.yara));
+    yara.emplace(std::move(scanner));
+  }
+  return FileScanner(engines, options, std::move(digest), std::move(yara));
+}
+
+FileScanner::FileScanner(const Engines& engines, const ScanOptions& options,
+                         platform::MultiDigest digest, std::optional<YaraScanner> yara)
+    : engines_(engines), options_(options), digest_(std::move(digest)), yara_(std::move(yara)) {
+  for (const auto& db : engines.databases) needs_layout_ = needs_layout_ || db->NeedsLayout();
+}
+
+FileOutcome FileScanner::ScanFile(const std::string& path, bool follow_symlink) {
+  FileOutcome outcome;
+  outcome.verdict.path = path;
+  auto problem = [&](ProblemKind kind, std::string message) {
+    outcome.problems.push_back(FileProblem{path, kind, std::move(message)});
+    return std::move(outcome);
+  };
+
+  platform::ReadOnlyFile::Options open_options;
+  open_options.follow_symlinks = follow_symlink || options_.follow_symlinks;
+  auto file = platform::ReadOnlyFile::Open(path, open_options);
+  if (!file) {
+    // A symlink that replaced the file since the walk saw it is not followed.
+    if (file.error().code() == StatusCode::kInvalidArgument) {
+      return problem(ProblemKind::kSkipped, std::string(file.error().message()));
+    }
+    return problem(KindOf(file.error()), std::string(file.error().message()));
+  }
+  auto before = file->Stat();
+  if (!before) return problem(KindOf(before.error()), std::string(before.error().message()));
+  outcome.info = *before;
+  outcome.verdict.size = before->size;
+  if (before->type != platform::FileType::kRegular) {
+    return problem(ProblemKind::kSkipped, "not a regular file (" + before->type_name + ")");
+  }
+  if (before->size > options_.max_filesize) {
+    return problem(ProblemKind::kSkipped,
+                   "larger than the maximum file size (" + std::to_string(before->size) + " > " +
+                       std::to_string(options_.max_filesize) + " bytes), not scanned");
+  }
+
+  // One byte more than the size, so a file that grew while we read it is noticed.
+  size_t want = static_cast<size_t>(before->size) + 1;
+  if (capacity_ < want) {
+    buffer_.reset(new uint8_t[want]);
+    capacity_ = want;
+  }
+  file->AdviseSequential();
+  auto read = file->ReadFull(0, std::span(buffer_.get(), want));
+  if (!read) return problem(KindOf(read.error()), std::string(read.error().message()));
+  if (after_read_hook_) after_read_hook_(path);
+  auto after = file->Stat();
+  file->AdviseDone();
+
+  size_t n = std::min<size_t>(*read, before->size);
+  outcome.scanned = true;
+  outcome.bytes = *read;
+  RunEngines(ByteSpan(buffer_.get(), n), &outcome);
+
+  bool changed = *read != before->size || !after || after->size != before->size ||
+                 after->mtime_ns != before->mtime_ns;
+  if (changed) {
+    uint64_t now = after ? after->size : *read;
+    outcome.problems.push_back(FileProblem{path, ProblemKind::kChanged,
+                                           "changed during scan (" + SizeChange(before->size, now) +
+                                               "); results are for the data read"});
+  }
+  return outcome;
+}
+
+void FileScanner::RunEngines(ByteSpan data, FileOutcome* outcome) {
+  platform::Digests digests;
+  if (digest_.which() != 0) {
+    Status s = digest_.Reset();
+    if (s.ok()) s = digest_.Update(data);
+    auto finished = s.ok() ? digest_.Finish() : Result<platform::Digests>(Unexpected(s));
+    if (!finished) {
+      outcome->problems.push_back(FileProblem{outcome->verdict.path, ProblemKind::kIoError,
+                                              "hashing failed: " + finished.error().ToString()});
+    } else {
+      digests = *finished;
+    }
+  }
+  outcome->verdict.digests = digests;
+  sigdb::FileDigests sigdb_digests = ToSigdb(digests);
+
+  bool allowlisted =
+      std::any_of(engines_.databases.begin(), engines_.databases.end(),
+                  [&](const auto& db) { return db->IsAllowlisted(sigdb_digests, data.size()); });
+  if (allowlisted) return;  // a .fp/.sfp entry vouches for this exact file
+  RunDatabases(data, sigdb_digests, outcome);
+  if (!Enough(*outcome)) RunYara(data, outcome);
+  Deduplicate(&outcome->verdict.detections);
+}
+
+void FileScanner::RunDatabases(ByteSpan data, const sigdb::FileDigests& digests,
+                               FileOutcome* outcome) {
+  sigdb::MatchMode mode = options_.all_matches ? sigdb::MatchMode::kAll : sigdb::MatchMode::kFirst;
+  std::optional<sigdb::ExecutableLayout> layout;
+  bool layout_tried = false;
+  std::vector<sigdb::Detection> found;
+  for (const auto& db : engines_.databases) {
+    db->MatchHashes(digests, data.size(), mode, &found);
+    if (!options_.all_matches && !found.empty()) break;
+    if (!db->HasBodySignatures()) continue;
+    if (db->NeedsLayout() && !layout_tried) {
+      layout_tried = true;
+      if (pe::LooksLikePe(data)) {
+        // A malformed PE is still scanned, just without a layout (target-1 signatures
+        // then do not match); its anomalies are the PE parser's business.
+        // ClamAV resolves no EP/section offsets in a PE it finds broken; neither do we, so
+        // verdicts agree with clamscan.
+        auto image = pe::Parse(data);
+        if (image && !image->clamav_broken) {
+          layout.emplace();
+          layout->entry_point = image->entry_point_offset;
+          for (const auto& s : image->sections) {
+            layout->sections.push_back({s.file_offset, s.file_size});
+          }
+        }
+      }
+    }
+    db->MatchBody(data, layout ? &*layout : nullptr, mode, &found);
+    if (!options_.all_matches && !found.empty()) break;
+  }
+  for (const auto& d : found) outcome->verdict.detections.push_back(FromSigdb(d));
+}
+
+void FileScanner::RunYara(ByteSpan data, FileOutcome* outcome) {
+  if (!yara_) return;
+  std::vector<YaraMatch> matches;
+  Status s = yara_->Scan(data, options_.all_matches, &matches);
+  for (auto& m : matches) {
+    outcome->verdict.detections.push_back(Detection{Engine::kYara, m.rule, m.source});
+  }
+  if (!s.ok()) {
+    outcome->problems.push_back(
+        FileProblem{outcome->verdict.path, ProblemKind::kIoError, "YARA: " + s.ToString()});
+  }
+}
+
+}  // namespace otguard::scan

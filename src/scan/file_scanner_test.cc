@@ -1,0 +1,168 @@
+#include "scan/file_scanner.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "otguard/platform/crypto.h"
+#include "scan/test_util.h"
+
+namespace otguard::scan {
+namespace {
+
+using testing::FakeDatabase;
+using testing::TempDir;
+
+std::array<uint8_t, 32> Sha(const std::string& s) {
+  return *platform::Sha256(ByteSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+}
+
+std::shared_ptr<const YaraRules> Rules(const std::string& text) {
+  std::vector<YaraSource> sources = {{"test.yar", text}};
+  auto rules = YaraRules::CompileText(sources);
+  EXPECT_TRUE(rules.has_value()) << rules.error().ToString();
+  return rules.value_or(nullptr);
+}
+
+class FileScannerTest : public ::testing::Test {
+ protected:
+  const std::string kMalware = "header MALWARE-BODY trailer";
+  void SetUp() override {
+    db_ = std::make_shared<FakeDatabase>();
+    db_->body = {{"Test.Body", "MALWARE-BODY"}};
+    db_->sha256 = {{"Test.Hash", Sha(kMalware)}};
+    engines_.databases.push_back(db_);
+    engines_.yara = Rules("rule Test_Yara { strings: $a = \"MALWARE\" condition: $a }");
+  }
+  FileScanner Make() {
+    auto s = FileScanner::Create(engines_, options_);
+    EXPECT_TRUE(s.has_value());
+    return std::move(*s);
+  }
+  std::vector<std::string> Names(const FileOutcome& o) {
+    std::vector<std::string> names;
+    for (const auto& d : o.verdict.detections) names.push_back(d.rule);
+    return names;
+  }
+
+  TempDir dir_;
+  std::shared_ptr<FakeDatabase> db_;
+  Engines engines_;
+  ScanOptions options_;
+};
+
+TEST_F(FileScannerTest, OneReadFeedsHashBodyAndYara) {
+  options_.all_matches = true;
+  std::string path = dir_.Write("m.bin", kMalware);
+  FileOutcome o = Make().ScanFile(path, false);
+  EXPECT_TRUE(o.scanned);
+  EXPECT_TRUE(o.problems.empty());
+  EXPECT_EQ(o.bytes, kMalware.size());
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.Hash", "Test.Body", "Test_Yara"));
+  EXPECT_EQ(o.verdict.detections[2].engine, Engine::kYara);
+  EXPECT_EQ(o.verdict.detections[2].source, "test.yar");
+}
+
+TEST_F(FileScannerTest, FirstMatchStopsAfterTheFirstEngineThatMatched) {
+  std::string path = dir_.Write("m.bin", kMalware);
+  FileOutcome o = Make().ScanFile(path, false);
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.Hash"));
+  EXPECT_EQ(db_->body_calls, 0);  // the body scan was not needed
+}
+
+TEST_F(FileScannerTest, ComputesOnlyTheDigestsTheDatabasesNeed) {
+  std::string path = dir_.Write("clean.txt", "nothing here");
+  FileOutcome o = Make().ScanFile(path, false);
+  EXPECT_TRUE(o.verdict.detections.empty());
+  EXPECT_TRUE(o.verdict.digests.sha256.has_value());
+  EXPECT_FALSE(o.verdict.digests.md5.has_value());
+  EXPECT_FALSE(o.verdict.digests.sha1.has_value());
+}
+
+TEST_F(FileScannerTest, AllowlistedFileHasNoDetections) {
+  db_->allow_sha256 = {Sha(kMalware)};
+  options_.all_matches = true;
+  FileOutcome o = Make().ScanFile(dir_.Write("m.bin", kMalware), false);
+  EXPECT_TRUE(o.scanned);
+  EXPECT_TRUE(o.verdict.detections.empty());
+}
+
+TEST_F(FileScannerTest, EmptyFileIsScanned) {
+  FileOutcome o = Make().ScanFile(dir_.Write("empty", ""), false);
+  EXPECT_TRUE(o.scanned);
+  EXPECT_TRUE(o.problems.empty());
+  EXPECT_EQ(HexEncode(*o.verdict.digests.sha256),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_F(FileScannerTest, FileLargerThanTheLimitIsSkippedUnread) {
+  options_.max_filesize = 10;
+  FileOutcome o = Make().ScanFile(dir_.Write("m.bin", kMalware), false);
+  EXPECT_FALSE(o.scanned);
+  EXPECT_EQ(o.bytes, 0u);
+  ASSERT_EQ(o.problems.size(), 1u);
+  EXPECT_EQ(o.problems[0].kind, ProblemKind::kSkipped);
+  EXPECT_FALSE(o.problems[0].IsError());
+}
+
+TEST_F(FileScannerTest, FileThatVanishedAfterTheWalkIsReported) {
+  dir_.Write("gone.bin", kMalware);
+  FileScanner scanner = Make();
+  std::vector<FileOutcome> outcomes;
+  platform::WalkCallbacks cb;
+  cb.on_file = [&](const std::string& path, const platform::FileInfo&) {
+    unlink(path.c_str());  // deleted between the walk seeing it and the scanner reading it
+    outcomes.push_back(scanner.ScanFile(path, false));
+    return true;
+  };
+  platform::Walk(std::vector<std::string>{dir_.path()}, {}, cb);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_FALSE(outcomes[0].scanned);
+  ASSERT_EQ(outcomes[0].problems.size(), 1u);
+  EXPECT_EQ(outcomes[0].problems[0].kind, ProblemKind::kNotFound);
+  EXPECT_TRUE(outcomes[0].problems[0].IsError());
+}
+
+TEST_F(FileScannerTest, FileChangedWhileReadIsAWarningAndFindingsStand) {
+  std::string path = dir_.Write("m.bin", kMalware);
+  FileScanner scanner = Make();
+  scanner.SetAfterReadHookForTesting(
+      [](const std::string& p) { std::ofstream(p, std::ios::app) << "appended while scanning"; });
+  FileOutcome o = scanner.ScanFile(path, false);
+  EXPECT_TRUE(o.scanned);
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.Hash"));  // the data as read
+  ASSERT_EQ(o.problems.size(), 1u);
+  EXPECT_EQ(o.problems[0].kind, ProblemKind::kChanged);
+  EXPECT_FALSE(o.problems[0].IsError());
+}
+
+TEST_F(FileScannerTest, SymlinkThatReplacedTheFileIsNotFollowed) {
+  std::string target = dir_.Write("target", kMalware);
+  std::string link = dir_.path() + "/link";
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  FileOutcome o = Make().ScanFile(link, /*follow_symlink=*/false);
+  EXPECT_FALSE(o.scanned);
+  ASSERT_EQ(o.problems.size(), 1u);
+  EXPECT_EQ(o.problems[0].kind, ProblemKind::kSkipped);
+  // A root the user named is followed.
+  EXPECT_TRUE(Make().ScanFile(link, /*follow_symlink=*/true).scanned);
+}
+
+TEST_F(FileScannerTest, BufferIsReusedAcrossFilesOfDifferentSizes) {
+  FileScanner scanner = Make();
+  std::string big(100000, 'a');
+  EXPECT_TRUE(scanner.ScanFile(dir_.Write("big", big), false).verdict.detections.empty());
+  // A smaller file after a bigger one must not see the bigger one's leftover bytes.
+  FileOutcome o = scanner.ScanFile(dir_.Write("small", "MALWARE-BODY"), false);
+  EXPECT_EQ(o.bytes, 12u);
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.Body"));
+  FileOutcome clean = scanner.ScanFile(dir_.Write("small2", "MALWARE"), false);
+  EXPECT_THAT(Names(clean), ::testing::ElementsAre("Test_Yara"));
+}
+
+}  // namespace
+}  // namespace otguard::scan
