@@ -1,5 +1,4 @@
 // Compiles parsed signatures into the image described in format.h.
-#include <openssl/sha.h>
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -330,8 +329,6 @@ class Builder {
 };
 
 }  // namespace
-
-void Sha256(const uint8_t* data, size_t size, uint8_t out[32]) { SHA256(data, size, out); }
 
 std::vector<uint8_t> BuildImage(const CompileInput& input, uint64_t created_unix) {
   return Builder(input).Build(created_unix);

@@ -1,6 +1,5 @@
 // File access for the signature database: the read-only mapping of a compiled database and
-// its atomic replacement. POSIX only for now; the Windows build needs the same three calls
-// (CreateFileMapping, MoveFileEx) — they belong in src/platform once it offers them.
+// its atomic replacement, through src/platform.
 #ifndef OTGUARD_SRC_SIGDB_IO_H_
 #define OTGUARD_SRC_SIGDB_IO_H_
 

@@ -106,6 +106,27 @@ struct WalkCallbacks {
 void Walk(std::span<const std::string> roots, const WalkOptions& options,
           const WalkCallbacks& callbacks);
 
+// A whole file mapped read-only into memory (compiled signature databases). The mapping is
+// private: writers replacing the file (by rename) do not change what a reader sees. Move-only;
+// unmapped when destroyed. Not for files that another program may truncate in place.
+class MappedFile {
+ public:
+  // InvalidArgument when `path` is not a regular file. An empty file gives an empty span.
+  static Result<MappedFile> Open(const std::string& path);
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  std::span<const uint8_t> bytes() const { return {data_, size_}; }
+
+ private:
+  MappedFile(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 // ---- Directory and file operations (quarantine) ----
 
 // Names in `dir` (no "." and ".."), unsorted.

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -393,6 +394,47 @@ Status SetTimes(const std::string& path, int64_t atime_ns, int64_t mtime_ns) {
 Status SetOwner(const std::string& path, uint32_t uid, uint32_t gid) {
   if (lchown(path.c_str(), uid, gid) != 0) return ErrnoToStatus(errno, Context("chown", path));
   return Status::Ok();
+}
+
+Result<MappedFile> MappedFile::Open(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Unexpected(ErrnoToStatus(errno, Context("open", path)));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    Status s = ErrnoToStatus(errno, Context("stat", path));
+    close(fd);
+    return Unexpected(s);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return Unexpected(InvalidArgument(path + ": not a regular file"));
+  }
+  if (st.st_size == 0) {
+    close(fd);
+    return MappedFile(nullptr, 0);
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  void* addr = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int err = errno;
+  close(fd);  // the mapping keeps the file alive
+  if (addr == MAP_FAILED) return Unexpected(ErrnoToStatus(err, Context("mmap", path)));
+  return MappedFile(static_cast<const uint8_t*>(addr), size);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) munmap(const_cast<uint8_t*>(data_), size_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 Status SyncDirectory(const std::string& dir) {
