@@ -62,6 +62,20 @@ void Deduplicate(std::vector<Detection>* detections) {
   *detections = std::move(unique);
 }
 
+// ClamAV treats every file that starts with "MZ" as an executable (target 1), whether or not
+// its PE headers parse; EP and section offsets exist only when the PE is one ClamAV would
+// load (pe::Image::clamav_broken). Null for other files.
+std::optional<sigdb::ExecutableLayout> LayoutFor(ByteSpan data) {
+  if (data.size() < 2 || data[0] != 'M' || data[1] != 'Z') return std::nullopt;
+  sigdb::ExecutableLayout layout;
+  auto image = pe::Parse(data);
+  if (image && !image->clamav_broken) {
+    layout.entry_point = image->entry_point_offset;
+    for (const auto& s : image->sections) layout.sections.push_back({s.file_offset, s.file_size});
+  }
+  return layout;
+}
+
 std::string SizeChange(uint64_t before, uint64_t after) {
   return std::to_string(before) + " -> " + std::to_string(after) + " bytes";
 }
@@ -161,10 +175,11 @@ void FileScanner::RunEngines(ByteSpan data, FileOutcome* outcome) {
   sigdb::FileDigests sigdb_digests = ToSigdb(digests);
 
   bool allowlisted =
+      data.size() >= sigdb::kMinMatchableFileSize &&
       std::any_of(engines_.databases.begin(), engines_.databases.end(),
                   [&](const auto& db) { return db->IsAllowlisted(sigdb_digests, data.size()); });
   if (allowlisted) return;  // a .fp/.sfp entry vouches for this exact file
-  RunDatabases(data, sigdb_digests, outcome);
+  if (data.size() >= sigdb::kMinMatchableFileSize) RunDatabases(data, sigdb_digests, outcome);
   if (!Enough(*outcome)) RunYara(data, outcome);
   Deduplicate(&outcome->verdict.detections);
 }
@@ -181,20 +196,7 @@ void FileScanner::RunDatabases(ByteSpan data, const sigdb::FileDigests& digests,
     if (!db->HasBodySignatures()) continue;
     if (db->NeedsLayout() && !layout_tried) {
       layout_tried = true;
-      if (pe::LooksLikePe(data)) {
-        // A malformed PE is still scanned, just without a layout (target-1 signatures
-        // then do not match); its anomalies are the PE parser's business.
-        // ClamAV resolves no EP/section offsets in a PE it finds broken; neither do we, so
-        // verdicts agree with clamscan.
-        auto image = pe::Parse(data);
-        if (image && !image->clamav_broken) {
-          layout.emplace();
-          layout->entry_point = image->entry_point_offset;
-          for (const auto& s : image->sections) {
-            layout->sections.push_back({s.file_offset, s.file_size});
-          }
-        }
-      }
+      layout = LayoutFor(data);
     }
     db->MatchBody(data, layout ? &*layout : nullptr, mode, &found);
     if (!options_.all_matches && !found.empty()) break;

@@ -32,6 +32,10 @@ struct FileDigests {
   std::optional<std::array<uint8_t, 32>> sha256;
 };
 
+// ClamAV matches no signature, hash or body, on a file of 5 bytes or fewer; neither does
+// otguard, so that verdicts agree (an empty-file hash is a classic false positive).
+constexpr uint64_t kMinMatchableFileSize = 6;
+
 // What the matcher needs to know of an executable's layout for target-1 signatures and
 // EP/section offsets. The scanner fills it from src/pe; every offset is a file offset.
 struct ExecutableLayout {
@@ -122,7 +126,10 @@ class Database {
   virtual void MatchHashes(const FileDigests& digests, uint64_t size, MatchMode mode,
                            std::vector<Detection>* out) const = 0;
   // Appends body-signature detections in `data` (the whole file). `layout` is null when the
-  // file is not a PE; target-1 signatures then never match.
+  // file is not an executable (does not start with "MZ", as ClamAV decides target 1);
+  // target-1 signatures then never match. An MZ file whose PE headers ClamAV would not load
+  // gets a layout without entry point or sections: target-1 signatures at `*`, absolute and
+  // EOF offsets still match it, EP/section offsets do not.
   virtual void MatchBody(ByteSpan data, const ExecutableLayout* layout, MatchMode mode,
                          std::vector<Detection>* out) const = 0;
 };
