@@ -13,36 +13,12 @@
 #include <gtest/gtest.h>
 
 #include "otguard/sigdb/database.h"
+#include "testing/temp_dir.h"
 
 namespace otguard::scan::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "otguard_scan_XXXXXX";
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::system(("chmod -R u+rwx '" + path_ + "'; rm -rf '" + path_ + "'").c_str()); }
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& data) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << data;
-    return p;
-  }
-  std::string Mkdir(const std::string& name) const {
-    std::string p = path_ + "/" + name;
-    mkdir(p.c_str(), 0755);
-    return p;
-  }
-
- private:
-  std::string path_;
-};
-
-inline std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testutil::ReadAll;
+using testutil::TempDir;
 
 // A database that matches a body substring and a whole-file SHA-256 and allowlists by SHA-256;
 // it stands in for src/sigdb so the scanner's own logic is tested alone.

@@ -9,23 +9,14 @@
 #include <random>
 #include <set>
 
+#include "testing/temp_dir.h"
+
 namespace otguard::sigdb {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("sigdb_test_" + std::to_string(std::random_device{}()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using testutil::TempDir;
 
 void WriteFile(const std::string& path, std::string_view data) {
   std::ofstream(path, std::ios::binary)

@@ -13,6 +13,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/temp_dir.h"
+
 namespace otguard::platform {
 namespace {
 
@@ -21,29 +23,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "otguard_files_XXXXXX";
-    path_ = mkdtemp(tmpl.data());
-    chmod(path_.c_str(), 0755);  // traversable by the unprivileged child of some tests
-  }
-  ~TempDir() { std::system(("chmod -R u+rwx '" + path_ + "'; rm -rf '" + path_ + "'").c_str()); }
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& data) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << data;
-    return p;
-  }
-  std::string Mkdir(const std::string& name) const {
-    std::string p = path_ + "/" + name;
-    mkdir(p.c_str(), 0755);
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using testutil::TempDir;
 
 struct WalkLog {
   std::vector<std::string> files;
