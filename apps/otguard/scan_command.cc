@@ -114,7 +114,8 @@ int RunScan(const ScanArgs& args) {
   scan::OutputOptions output;
   output.json = args.json;
   output.quiet = args.quiet;
-  output.progress = !args.json && platform::StderrIsTerminal();
+  // A progress line only for a person at a terminal; it goes to stderr so results stay clean.
+  output.progress = !args.json && platform::StdoutIsTerminal() && platform::StderrIsTerminal();
   output.host = platform::HostName();
   auto reporter = scan::MakeReporter(output);
   auto summary = scan::Scan(args.paths, *engines, options, reporter.get());

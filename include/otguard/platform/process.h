@@ -35,6 +35,8 @@ std::string ExecutablePath();
 std::string GetEnv(const std::string& name);
 // True when standard error is an interactive terminal (progress lines go there only then).
 bool StderrIsTerminal();
+// True when standard output is an interactive terminal (a person watches, not a script).
+bool StdoutIsTerminal();
 
 }  // namespace otguard::platform
 

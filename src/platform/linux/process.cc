@@ -101,5 +101,6 @@ std::string GetEnv(const std::string& name) {
 }
 
 bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
+bool StdoutIsTerminal() { return isatty(STDOUT_FILENO) == 1; }
 
 }  // namespace otguard::platform
