@@ -37,11 +37,24 @@ function(otguard_fuzzer name)
   if(OTGUARD_TESTS)
     add_test(NAME fuzz_replay_${name} COMMAND ${name}_replay ${corpus})
   endif()
+  # A short real libFuzzer run of the clang build (make test builds it into build-fuzz), so
+  # every `make test` fuzzes each parser a little beyond its seed corpus.
+  if(OTGUARD_TESTS AND OTGUARD_LIBFUZZER_BUILD_DIR)
+    set(scratch ${CMAKE_BINARY_DIR}/fuzz-scratch/${name})
+    add_test(NAME libfuzzer_${name}
+             COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
+                     ${OTGUARD_LIBFUZZER_BUILD_DIR}/fuzz/${name}_fuzzer
+                     -max_total_time=${OTGUARD_LIBFUZZER_SECONDS} -rss_limit_mb=2048 -timeout=10
+                     -artifact_prefix=${scratch}/ ${scratch} ${corpus})
+    set_tests_properties(libfuzzer_${name} PROPERTIES LABELS fuzz)
+    file(MAKE_DIRECTORY ${scratch})
+  endif()
   if(OTGUARD_LIBFUZZER)
     add_executable(${name}_fuzzer ${ARG_SOURCES})
     target_include_directories(${name}_fuzzer PRIVATE ${PROJECT_SOURCE_DIR}/src)
     target_compile_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(${name}_fuzzer PRIVATE ${ARG_DEPS})
+    set_property(GLOBAL APPEND PROPERTY OTGUARD_FUZZER_TARGETS ${name}_fuzzer)
   endif()
 endfunction()
