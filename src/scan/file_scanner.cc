@@ -82,20 +82,27 @@ std::string SizeChange(uint64_t before, uint64_t after) {
 
 }  // namespace
 
-Result<FileScanner> FileScanner::Create(const Engines& engines, const ScanOptions& options) {
+Result<FileScanner> FileScanner::Create(const Engines& engines, const ScanOptions& options,
+                                        CpuThrottle* throttle) {
   OTGUARD_ASSIGN_OR_RETURN(auto digest, platform::MultiDigest::Create(NeededDigests(engines)));
   std::optional<YaraScanner> yara;
   if (engines.yara) {
     OTGUARD_ASSIGN_OR_RETURN(YaraScanner scanner, YaraScanner::Create(engines.yara));
     yara.emplace(std::move(scanner));
   }
-  return FileScanner(engines, options, std::move(digest), std::move(yara));
+  return FileScanner(engines, options, throttle, std::move(digest), std::move(yara));
 }
 
-FileScanner::FileScanner(const Engines& engines, const ScanOptions& options,
+FileScanner::FileScanner(const Engines& engines, const ScanOptions& options, CpuThrottle* throttle,
                          platform::MultiDigest digest, std::optional<YaraScanner> yara)
-    : engines_(engines), options_(options), digest_(std::move(digest)), yara_(std::move(yara)) {
-  for (const auto& db : engines.databases) needs_layout_ = needs_layout_ || db->NeedsLayout();
+    : engines_(engines),
+      options_(options),
+      throttle_(throttle),
+      digest_(std::move(digest)),
+      yara_(std::move(yara)) {
+  // Only body signatures and YARA look at the bytes themselves; digests need no whole file.
+  streaming_ = !yara_ && std::none_of(engines.databases.begin(), engines.databases.end(),
+                                      [](const auto& db) { return db->HasBodySignatures(); });
 }
 
 FileOutcome FileScanner::ScanFile(const std::string& path, bool follow_symlink) {
@@ -129,28 +136,31 @@ FileOutcome FileScanner::ScanFile(const std::string& path, bool follow_symlink) 
                        std::to_string(options_.max_filesize) + " bytes), not scanned");
   }
 
-  // One byte more than the size, so a file that grew while we read it is noticed.
-  size_t want = static_cast<size_t>(before->size) + 1;
-  if (capacity_ < want) {
-    buffer_.reset(new uint8_t[want]);
-    capacity_ = want;
-  }
   file->AdviseSequential();
-  auto read = file->ReadFull(0, std::span(buffer_.get(), want));
-  if (!read) return problem(KindOf(read.error()), std::string(read.error().message()));
+  auto read = Read(*file, before->size);
+  if (!read) {
+    ReleaseIfHuge(before->size);
+    return problem(KindOf(read.error()), std::string(read.error().message()));
+  }
   if (after_read_hook_) after_read_hook_(path);
   auto after = file->Stat();
-  file->AdviseDone();
+  // No AdviseDone() (POSIX_FADV_DONTNEED) here: it drops the file from the page cache even
+  // when it was cached before the scan (a library or data file the plant is using), so the
+  // next reader, and every later scan, goes to the disk. The kernel already reclaims pages
+  // read once before the working set. Measured: a warm 2 GB corpus scanned by 2 threads took
+  // 4.1 s instead of 2.0 s because the previous run had evicted it.
 
-  size_t n = std::min<size_t>(*read, before->size);
+  uint64_t n = std::min<uint64_t>(read->read, before->size);
   outcome.scanned = true;
-  outcome.bytes = *read;
-  RunEngines(ByteSpan(buffer_.get(), n), &outcome);
+  outcome.bytes = read->read;
+  ByteSpan data = streaming_ ? ByteSpan() : ByteSpan(buffer_.get(), static_cast<size_t>(n));
+  RunEngines(data, n, *read, &outcome);
+  ReleaseIfHuge(read->read);
 
-  bool changed = *read != before->size || !after || after->size != before->size ||
+  bool changed = read->read != before->size || !after || after->size != before->size ||
                  after->mtime_ns != before->mtime_ns;
   if (changed) {
-    uint64_t now = after ? after->size : *read;
+    uint64_t now = after ? after->size : read->read;
     outcome.problems.push_back(FileProblem{path, ProblemKind::kChanged,
                                            "changed during scan (" + SizeChange(before->size, now) +
                                                "); results are for the data read"});
@@ -158,42 +168,95 @@ FileOutcome FileScanner::ScanFile(const std::string& path, bool follow_symlink) 
   return outcome;
 }
 
-void FileScanner::RunEngines(ByteSpan data, FileOutcome* outcome) {
-  platform::Digests digests;
-  if (digest_.which() != 0) {
-    Status s = digest_.Reset();
-    if (s.ok()) s = digest_.Update(data);
-    auto finished = s.ok() ? digest_.Finish() : Result<platform::Digests>(Unexpected(s));
-    if (!finished) {
-      outcome->problems.push_back(FileProblem{outcome->verdict.path, ProblemKind::kIoError,
-                                              "hashing failed: " + finished.error().ToString()});
+namespace {
+// Above glibc's largest dynamic mmap threshold (DEFAULT_MMAP_THRESHOLD_MAX, 32 MiB on 64-bit).
+constexpr size_t kMappedMin = (size_t{32} << 20) + 4096;
+}  // namespace
+
+void FileScanner::ReleaseIfHuge(uint64_t used) {
+  // A rare huge file: its pages are not kept for the small files that follow.
+  if (used > kRetainLimit) {
+    buffer_.reset();
+    capacity_ = 0;
+  }
+}
+
+uint8_t* FileScanner::Reserve(size_t bytes) {
+  if (capacity_ < bytes) {
+    // At least kMappedMin, so that glibc serves the buffer with a mapping of its own and gives
+    // it back to the OS on release: a smaller freed mapping raises malloc's mmap threshold,
+    // and later buffers then come from the heap and stay resident after release (measured:
+    // peak RSS 168 MB instead of 122 MB on the bench corpus). Pages never touched cost
+    // nothing, so only what the files read fills counts.
+    size_t size = streaming_ ? kReadChunk : std::max(bytes, kMappedMin);
+    buffer_.reset();  // first: the peak is one buffer, not two
+    buffer_.reset(new uint8_t[size]);
+    capacity_ = size;
+  }
+  return buffer_.get();
+}
+
+Result<FileScanner::ReadResult> FileScanner::Read(const platform::ReadOnlyFile& file,
+                                                  uint64_t size) {
+  ReadResult result;
+  if (digest_.which() != 0) result.digest_status = digest_.Reset();
+  // One byte more than the size, so a file that grew while we read it is noticed.
+  const uint64_t limit = size + 1;
+  uint8_t* dest = Reserve(streaming_ ? kReadChunk : static_cast<size_t>(limit));
+  while (result.read < limit) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(kReadChunk, limit - result.read));
+    uint8_t* at = streaming_ ? dest : dest + result.read;
+    OTGUARD_ASSIGN_OR_RETURN(size_t got, file.ReadFull(result.read, std::span(at, want)));
+    // Only the bytes within the size seen before reading are scanned (and hashed).
+    size_t in_size =
+        result.read < size ? static_cast<size_t>(std::min<uint64_t>(got, size - result.read)) : 0;
+    if (digest_.which() != 0 && result.digest_status.ok() && in_size > 0) {
+      result.digest_status = digest_.Update(ByteSpan(at, in_size));
+    }
+    result.read += got;
+    if (throttle_) throttle_->MaybePause();
+    if (got < want) break;  // end of file
+  }
+  if (digest_.which() != 0 && result.digest_status.ok()) {
+    auto finished = digest_.Finish();
+    if (finished) {
+      result.digests = *finished;
     } else {
-      digests = *finished;
+      result.digest_status = finished.error();
     }
   }
-  outcome->verdict.digests = digests;
-  sigdb::FileDigests sigdb_digests = ToSigdb(digests);
+  return result;
+}
+
+void FileScanner::RunEngines(ByteSpan data, uint64_t size, const ReadResult& read,
+                             FileOutcome* outcome) {
+  if (!read.digest_status.ok()) {
+    outcome->problems.push_back(FileProblem{outcome->verdict.path, ProblemKind::kIoError,
+                                            "hashing failed: " + read.digest_status.ToString()});
+  }
+  outcome->verdict.digests = read.digests;
+  sigdb::FileDigests sigdb_digests = ToSigdb(read.digests);
 
   bool allowlisted =
-      data.size() >= sigdb::kMinMatchableFileSize &&
+      size >= sigdb::kMinMatchableFileSize &&
       std::any_of(engines_.databases.begin(), engines_.databases.end(),
-                  [&](const auto& db) { return db->IsAllowlisted(sigdb_digests, data.size()); });
+                  [&](const auto& db) { return db->IsAllowlisted(sigdb_digests, size); });
   if (allowlisted) return;  // a .fp/.sfp entry vouches for this exact file
-  if (data.size() >= sigdb::kMinMatchableFileSize) RunDatabases(data, sigdb_digests, outcome);
-  if (!Enough(*outcome)) RunYara(data, outcome);
+  if (size >= sigdb::kMinMatchableFileSize) RunDatabases(data, size, sigdb_digests, outcome);
+  if (!Enough(*outcome) && !streaming_) RunYara(data, outcome);
   Deduplicate(&outcome->verdict.detections);
 }
 
-void FileScanner::RunDatabases(ByteSpan data, const sigdb::FileDigests& digests,
+void FileScanner::RunDatabases(ByteSpan data, uint64_t size, const sigdb::FileDigests& digests,
                                FileOutcome* outcome) {
   sigdb::MatchMode mode = options_.all_matches ? sigdb::MatchMode::kAll : sigdb::MatchMode::kFirst;
   std::optional<sigdb::ExecutableLayout> layout;
   bool layout_tried = false;
   std::vector<sigdb::Detection> found;
   for (const auto& db : engines_.databases) {
-    db->MatchHashes(digests, data.size(), mode, &found);
+    db->MatchHashes(digests, size, mode, &found);
     if (!options_.all_matches && !found.empty()) break;
-    if (!db->HasBodySignatures()) continue;
+    if (streaming_ || !db->HasBodySignatures()) continue;
     if (db->NeedsLayout() && !layout_tried) {
       layout_tried = true;
       layout = LayoutFor(data);

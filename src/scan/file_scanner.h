@@ -1,5 +1,10 @@
-// Scans one file: reads it once into a reusable buffer and runs hashes, body signatures and
-// YARA over that one read. One FileScanner per worker thread.
+// Scans one file: reads it once, in chunks, and runs hashes, body signatures and YARA over that
+// one read. One FileScanner per worker thread.
+//
+// Memory: body signatures and YARA need the whole file, so it is read into a buffer kept
+// between files; after a file bigger than kRetainLimit the buffer is released, so a rare huge
+// file does not leave its memory behind. Without body signatures or YARA (hash-only
+// databases) the file is streamed through the digests in kReadChunk pieces, never held whole.
 #ifndef OTGUARD_SRC_SCAN_FILE_SCANNER_H_
 #define OTGUARD_SRC_SCAN_FILE_SCANNER_H_
 
@@ -12,6 +17,7 @@
 #include "otguard/platform/crypto.h"
 #include "otguard/platform/files.h"
 #include "otguard/scan/scanner.h"
+#include "scan/throttle.h"
 #include "scan/yara_engine.h"
 
 namespace otguard::scan {
@@ -26,8 +32,15 @@ struct FileOutcome {
 
 class FileScanner {
  public:
-  // `engines` and `options` must outlive the scanner.
-  static Result<FileScanner> Create(const Engines& engines, const ScanOptions& options);
+  // Files are read, hashed and (with --max-cpu) throttled in pieces of this size.
+  static constexpr size_t kReadChunk = size_t{1} << 20;
+  // The whole-file buffer is kept between files while the files fit in this size.
+  static constexpr size_t kRetainLimit = size_t{16} << 20;
+
+  // `engines`, `options` and `throttle` (optional: checked after every chunk read, so one big
+  // file cannot overshoot the CPU budget) must outlive the scanner.
+  static Result<FileScanner> Create(const Engines& engines, const ScanOptions& options,
+                                    CpuThrottle* throttle = nullptr);
 
   // Scans `path`, which the walk saw as a regular file. `follow_symlink`: open it even when it
   // is now a symlink (a root the user named). Never fails: trouble is in problems.
@@ -38,12 +51,28 @@ class FileScanner {
   void SetAfterReadHookForTesting(std::function<void(const std::string&)> hook) {
     after_read_hook_ = std::move(hook);
   }
+  // Bytes of the read buffer kept between files (allocated; only pages used are resident).
+  size_t buffer_capacity() const { return capacity_; }
+  // True when files are streamed through the digests instead of read whole.
+  bool streams() const { return streaming_; }
 
  private:
-  FileScanner(const Engines& engines, const ScanOptions& options, platform::MultiDigest digest,
-              std::optional<YaraScanner> yara);
-  void RunEngines(ByteSpan data, FileOutcome* outcome);
-  void RunDatabases(ByteSpan data, const sigdb::FileDigests& digests, FileOutcome* outcome);
+  FileScanner(const Engines& engines, const ScanOptions& options, CpuThrottle* throttle,
+              platform::MultiDigest digest, std::optional<YaraScanner> yara);
+  struct ReadResult {
+    uint64_t read = 0;  // bytes read, up to size + 1
+    Status digest_status;
+    platform::Digests digests;  // of the first min(read, size) bytes
+  };
+  // Reads the file (`size` from fstat, plus one byte to notice growth), hashing as it goes;
+  // into the whole-file buffer unless streaming.
+  Result<ReadResult> Read(const platform::ReadOnlyFile& file, uint64_t size);
+  uint8_t* Reserve(size_t bytes);
+  // Frees the buffer when the file just read (`used` bytes) was bigger than kRetainLimit.
+  void ReleaseIfHuge(uint64_t used);
+  void RunEngines(ByteSpan data, uint64_t size, const ReadResult& read, FileOutcome* outcome);
+  void RunDatabases(ByteSpan data, uint64_t size, const sigdb::FileDigests& digests,
+                    FileOutcome* outcome);
   void RunYara(ByteSpan data, FileOutcome* outcome);
   bool Enough(const FileOutcome& outcome) const {
     return !options_.all_matches && !outcome.verdict.detections.empty();
@@ -51,11 +80,11 @@ class FileScanner {
 
   const Engines& engines_;
   const ScanOptions& options_;
+  CpuThrottle* throttle_;
   platform::MultiDigest digest_;
   std::optional<YaraScanner> yara_;
-  bool needs_layout_ = false;
-  // Grows to the largest file read (bounded by max_filesize + 1); not zero-filled, unlike a
-  // vector, since every byte used was just read.
+  bool streaming_ = false;
+  // Not zero-filled, unlike a vector, since every byte used was just read.
   std::unique_ptr<uint8_t[]> buffer_;
   size_t capacity_ = 0;
   std::function<void(const std::string&)> after_read_hook_;

@@ -164,5 +164,75 @@ TEST_F(FileScannerTest, BufferIsReusedAcrossFilesOfDifferentSizes) {
   EXPECT_THAT(Names(clean), ::testing::ElementsAre("Test_Yara"));
 }
 
+// Hash-only databases: the file is streamed through the digest in chunks, never held whole,
+// and the digest is the same as over the whole file.
+TEST_F(FileScannerTest, HashOnlyScanStreamsBigFilesInChunks) {
+  db_->body.clear();
+  engines_.yara = nullptr;
+  std::string big(3 * FileScanner::kReadChunk + 12345, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
+  db_->sha256 = {{"Test.BigHash", Sha(big)}};
+  FileScanner scanner = Make();
+  EXPECT_TRUE(scanner.streams());
+  FileOutcome o = scanner.ScanFile(dir_.Write("big.bin", big), false);
+  EXPECT_TRUE(o.scanned);
+  EXPECT_TRUE(o.problems.empty());
+  EXPECT_EQ(o.bytes, big.size());
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.BigHash"));
+  EXPECT_LE(scanner.buffer_capacity(), FileScanner::kReadChunk);
+}
+
+TEST_F(FileScannerTest, BodyOrYaraNeedTheWholeFile) {
+  EXPECT_FALSE(Make().streams());
+  db_->body.clear();
+  EXPECT_FALSE(Make().streams());  // YARA still needs it
+  engines_.yara = nullptr;
+  db_->body = {{"Test.Body", "MALWARE-BODY"}};
+  EXPECT_FALSE(Make().streams());
+}
+
+TEST_F(FileScannerTest, StreamedFileThatGrewIsHashedAsItWasWhenOpened) {
+  db_->body.clear();
+  engines_.yara = nullptr;
+  std::string path = dir_.Write("m.bin", kMalware);
+  FileScanner scanner = Make();
+  scanner.SetAfterReadHookForTesting(
+      [](const std::string& p) { std::ofstream(p, std::ios::app) << "appended while scanning"; });
+  FileOutcome o = scanner.ScanFile(path, false);
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.Hash"));
+  ASSERT_EQ(o.problems.size(), 1u);
+  EXPECT_EQ(o.problems[0].kind, ProblemKind::kChanged);
+}
+
+// Body matching sees a file bigger than the retained buffer whole (a signature at its very
+// end is found), and the big buffer is released after it.
+TEST_F(FileScannerTest, BufferOfAHugeFileIsReleasedAfterIt) {
+  engines_.yara = nullptr;
+  options_.all_matches = true;
+  std::string huge(FileScanner::kRetainLimit + 100, 'x');
+  huge.replace(huge.size() - 12, 12, "MALWARE-BODY");
+  FileScanner scanner = Make();
+  FileOutcome o = scanner.ScanFile(dir_.Write("huge.bin", huge), false);
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.Body"));
+  EXPECT_EQ(scanner.buffer_capacity(), 0u);
+  FileOutcome small = scanner.ScanFile(dir_.Write("small.bin", "x MALWARE-BODY"), false);
+  EXPECT_THAT(Names(small), ::testing::ElementsAre("Test.Body"));
+  EXPECT_GT(scanner.buffer_capacity(), 0u);  // a small file's buffer is kept for the next
+}
+
+// A CPU budget is checked while a big file is read, not only between files.
+TEST_F(FileScannerTest, CpuBudgetIsCheckedForEveryChunkRead) {
+  int sleeps = 0;
+  double cpu = 0;
+  // Every clock read finds the process one CPU second further over a 1 % budget.
+  CpuThrottle::Clock clock{[&] { return cpu += 1; }, [] { return 0.0; }, [&](double) { ++sleeps; }};
+  CpuThrottle throttle(1, 1, clock);
+  auto scanner = FileScanner::Create(engines_, options_, &throttle);
+  ASSERT_TRUE(scanner.has_value());
+  std::string big(4 * FileScanner::kReadChunk, 'a');
+  EXPECT_TRUE(scanner->ScanFile(dir_.Write("big.bin", big), false).scanned);
+  EXPECT_GE(sleeps, 4);
+}
+
 }  // namespace
 }  // namespace otguard::scan

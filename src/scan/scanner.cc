@@ -185,6 +185,8 @@ void RunWorker(FileScanner* scanner, WorkQueue* queue, Reporter* reporter, CpuTh
     }
     for (const FileProblem& p : outcome.problems) reporter->Problem(p);
     reporter->Scanned(outcome);
+    // The scanner checks the budget after every chunk it reads; this check covers the
+    // matching done after the last one.
     throttle->MaybePause();
   }
 }
@@ -199,14 +201,14 @@ Result<ScanSummary> Scan(std::span<const std::string> roots, const Engines& engi
     if (!s.ok()) OTGUARD_LOG_WARN("could not lower priority: {}", s.ToString());
   }
   unsigned threads = std::max(1u, options.threads);
+  CpuThrottle throttle(options.max_cpu_percent, platform::CpuCount());
   std::vector<FileScanner> scanners;
   for (unsigned i = 0; i < threads; ++i) {
-    OTGUARD_ASSIGN_OR_RETURN(FileScanner scanner, FileScanner::Create(engines, options));
+    OTGUARD_ASSIGN_OR_RETURN(FileScanner scanner, FileScanner::Create(engines, options, &throttle));
     scanners.push_back(std::move(scanner));
   }
 
   Reporter reporter(observer);
-  CpuThrottle throttle(options.max_cpu_percent, platform::CpuCount());
   WorkQueue queue(threads * 64);
   std::vector<std::thread> workers;
   for (unsigned i = 0; i < threads; ++i) {

@@ -4,6 +4,7 @@
 #define OTGUARD_SRC_SCAN_THROTTLE_H_
 
 #include <atomic>
+#include <functional>
 
 namespace otguard::scan {
 
@@ -13,11 +14,23 @@ namespace otguard::scan {
 // the wall time already passed.
 double PauseForBudget(double percent, unsigned cpus, double cpu_seconds, double wall_seconds);
 
-// Thread-safe: any worker may call MaybePause() between files.
+// Thread-safe: any worker may call MaybePause(), between files and after every chunk it reads
+// (so one big file cannot overshoot the budget). Cheap enough for that: two clock reads
+// when within budget, nothing at all when disabled.
 class CpuThrottle {
  public:
+  // Where the throttle gets its times and how it sleeps; the default is the process CPU
+  // clock, the monotonic clock and a real sleep. Tests substitute their own.
+  struct Clock {
+    std::function<double()> process_cpu_seconds;  // negative when unavailable
+    std::function<double()> wall_seconds;
+    std::function<void(double seconds)> sleep;
+  };
+  static Clock SystemClock();
+
   // percent <= 0 disables throttling.
-  CpuThrottle(double percent, unsigned cpus);
+  CpuThrottle(double percent, unsigned cpus) : CpuThrottle(percent, cpus, SystemClock()) {}
+  CpuThrottle(double percent, unsigned cpus, Clock clock);
   // Sleeps as long as PauseForBudget() says, at most `max_pause_seconds` per call so a
   // thread stays responsive to the end of the scan.
   void MaybePause(double max_pause_seconds = 1.0);
@@ -26,6 +39,7 @@ class CpuThrottle {
  private:
   double percent_;
   unsigned cpus_;
+  Clock clock_;
   double start_wall_;
   double start_cpu_;
   std::atomic<double> paused_seconds_{0};

@@ -244,6 +244,35 @@ TEST(BodyMatch, ShortAnchorsWork) {
   EXPECT_TRUE(Matches("*:" + Hex("HE") + "??" + Hex("LO") + "??" + Hex("\x22\x33"), kB));
 }
 
+// The prefilter scans four positions at a time: a signature is found at every position and
+// alignment, including the very last one, and at the start and end of the data.
+TEST(BodyMatch, FoundAtEveryPositionAndAlignment) {
+  const std::string sig = "\x9a\x9b\x9c\x9d\x9e";
+  for (size_t size = sig.size(); size < sig.size() + 12; ++size) {
+    for (size_t at = 0; at + sig.size() <= size; ++at) {
+      std::string data(size, 'a');
+      data.replace(at, sig.size(), sig);
+      EXPECT_TRUE(Matches("*:" + Hex(sig), data)) << "size " << size << " at " << at;
+      data[at + sig.size() - 1] = 'a';
+      EXPECT_FALSE(Matches("*:" + Hex(sig), data)) << "size " << size << " at " << at;
+    }
+  }
+}
+
+// Segments anchored by 2-byte and by 4-byte anchors chain in file order within one pass.
+TEST(BodyMatch, ShortAndLongAnchorSegmentsChainInFileOrder) {
+  const std::string short_part = "4845??4c";  // HE?L: only two fixed bytes in a row
+  const std::string long_part = Hex("WORLD");
+  EXPECT_TRUE(Matches("*:" + short_part + "*" + long_part, "xxHELLOxxWORLDxx"));
+  EXPECT_FALSE(Matches("*:" + short_part + "*" + long_part, "xxWORLDxxHELLOxx"));
+  EXPECT_TRUE(Matches("*:" + long_part + "*" + short_part, "xxWORLDxxHELLOxx"));
+  EXPECT_FALSE(Matches("*:" + long_part + "*" + short_part, "xxHELLOxxWORLDxx"));
+  // Adjacent: the second part starts right where the first ends.
+  EXPECT_TRUE(Matches("*:" + long_part + "*" + short_part, "WORLDHELL"));
+  EXPECT_TRUE(Matches("*:" + short_part + "*" + long_part, "HELLWORLD"));
+  EXPECT_FALSE(Matches("*:" + short_part + "*" + long_part, "HELWORLD"));
+}
+
 TEST(BodyMatch, AnchorInLaterPartMatchesBackwards) {
   // The rare anchor is in the last part; the earlier parts are matched backwards from it.
   std::string data = std::string(1000, 'a') + "xx" + std::string(37, 'b') + "\x9a\x9b\x9c\x9d";
