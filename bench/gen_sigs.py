@@ -9,7 +9,10 @@
 Each folder is what `clamscan -d` gets.
 
 Same seed and same corpus list give byte-identical output.
+With --mix plain the body signatures are plain hex only (same count, lengths, targets and
+offsets): ClamAV matches those with Boyer-Moore instead of its Aho-Corasick trie.
 Usage: gen_sigs.py --out DIR [--hashes 1000000] [--bodies 50000] [--corpus-list FILE] [--seed N]
+                   [--mix realistic|plain]
 """
 import argparse
 import hashlib
@@ -38,12 +41,15 @@ def static_part(rng, n, wildcards):
     return "".join(out)
 
 
-def body_pattern(rng):
+def body_pattern(rng, plain=False):
     """A 10-40 byte body pattern shaped like a real database: about 75% plain hex, 15% with a
     ?? or an alternative, 10% in parts joined by {n-m} or *. (Most of a real main.ndb is plain
-    hex, which ClamAV matches with Boyer-Moore; wildcards go to its slower Aho-Corasick.)"""
+    hex, which ClamAV matches with Boyer-Moore; wildcards go to its slower Aho-Corasick.)
+    With `plain`, every pattern is plain hex of the same lengths (the --mix plain variant)."""
     total = rng.randint(10, 40)
     r = rng.random()
+    if plain:
+        return static_part(rng, total, wildcards=False)
     if r < 0.90 or total < 16:
         return static_part(rng, total, wildcards=r >= 0.75)
     # Two or three parts; each keeps >= 5 fixed bytes for ClamAV.
@@ -91,7 +97,7 @@ def read_corpus_list(path):
         return [line.rstrip("\n") for line in f if line.strip()]
 
 
-def planted(rng, files, n_hash, n_body):
+def planted(rng, files, n_hash, n_body, plain=False):
     """Hash and body signatures that hit chosen corpus files (executables only for bodies:
     text files get normalised by ClamAV, which would make the comparison about that)."""
     hashes, bodies = [], []
@@ -111,7 +117,7 @@ def planted(rng, files, n_hash, n_body):
         if chunk is None:
             continue
         hx = chunk.hex()
-        if rng.random() < 0.5:  # a wildcard byte in the middle
+        if rng.random() < 0.5 and not plain:  # a wildcard byte in the middle
             mid = len(chunk) // 2 * 2
             hx = hx[:mid] + "??" + hx[mid + 2:]
         bodies.append(hx)
@@ -126,12 +132,16 @@ def main():
     ap.add_argument("--corpus-list", help="file with one corpus path per line (for hits)")
     ap.add_argument("--hits", type=int, default=40, help="planted hash and body hits, each")
     ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--mix", choices=("realistic", "plain"), default="realistic",
+                    help="body signature shapes: realistic (default) or plain hex only")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     for sub in ("full", "hash-only"):
         os.makedirs(os.path.join(args.out, sub), exist_ok=True)
 
-    hit_hashes, hit_bodies = planted(rng, read_corpus_list(args.corpus_list), args.hits, args.hits)
+    plain = args.mix == "plain"
+    hit_hashes, hit_bodies = planted(rng, read_corpus_list(args.corpus_list), args.hits, args.hits,
+                                     plain)
     hash_lines = []
     for i in range(args.hashes):
         hash_lines.append(f"{random_hex(rng, 32)}:{rng.randint(1, 50_000_000)}:Bench.Hash.{i}\n")
@@ -145,7 +155,8 @@ def main():
     with open(os.path.join(args.out, "full", "bench.ndb"), "w") as f:
         for i in range(args.bodies):
             target = 1 if rng.random() < 0.3 else 0
-            f.write(f"Bench.Body.{i}:{target}:{offset_for(rng, target)}:{body_pattern(rng)}\n")
+            offset = offset_for(rng, target)
+            f.write(f"Bench.Body.{i}:{target}:{offset}:{body_pattern(rng, plain)}\n")
         for i, hx in enumerate(hit_bodies):
             f.write(f"Bench.HitBody.{i}:0:*:{hx}\n")
     print(f"gen_sigs: {len(hash_lines)} hash, {args.bodies + len(hit_bodies)} body signatures "

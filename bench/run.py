@@ -182,6 +182,10 @@ class Setup:
         os.makedirs(OUT, exist_ok=True)
         self.empty = os.path.join(OUT, "empty")
         open(self.empty, "wb").close()
+        # `--db` of an empty folder: no signature database at all. Without any --db, otguard
+        # loads its bundled sample signatures (MD5 hashing and body matching on every file).
+        self.no_db = os.path.join(OUT, "empty-db")
+        os.makedirs(self.no_db, exist_ok=True)
 
     # corpus: hard links (or copies) of system files, never the files themselves
     def corpus(self):
@@ -194,6 +198,8 @@ class Setup:
         shutil.rmtree(root, ignore_errors=True)
         # Signatures and rules plant hits in corpus files: they go with the corpus.
         shutil.rmtree(os.path.join(OUT, "sigs"), ignore_errors=True)
+        shutil.rmtree(os.path.join(OUT, "sigs-plain"), ignore_errors=True)
+        shutil.rmtree(os.path.join(OUT, "ogdb"), ignore_errors=True)
         for name in ("rules.yar", "bench.ogdb", "bench-hash.ogdb"):
             if os.path.exists(os.path.join(OUT, name)):
                 os.remove(os.path.join(OUT, name))
@@ -241,12 +247,13 @@ class Setup:
                         pass
 
     def sigs(self, listing):
-        out = os.path.join(OUT, "sigs")
+        """The signature folders for --mix: sigs/ (realistic) or sigs-plain/."""
+        out = os.path.join(OUT, "sigs" if self.args.mix == "realistic" else "sigs-" + self.args.mix)
         if not os.path.exists(os.path.join(out, "full", "bench.ndb")):
-            log("bench: generating signatures (bench/gen_sigs.py)")
+            log(f"bench: generating signatures (bench/gen_sigs.py --mix {self.args.mix})")
             subprocess.run([sys.executable, os.path.join(BENCH, "gen_sigs.py"), "--out", out,
                             "--hashes", str(self.args.hashes), "--bodies", str(self.args.bodies),
-                            "--corpus-list", listing], check=True)
+                            "--corpus-list", listing, "--mix", self.args.mix], check=True)
         return out
 
     def rules(self, listing):
@@ -257,15 +264,24 @@ class Setup:
         return path
 
     def compiled(self, src_dir, name):
-        """otguard's compiled database of the sources in src_dir (compiled once, untimed)."""
-        db = os.path.join(OUT, name)
+        """otguard's compiled database of the sources in src_dir (compiled untimed, by the
+        otguard under test: one per build folder, recompiled when the sources or the binary
+        are newer, since a database from another build may differ in what it holds)."""
+        build_tag = os.path.basename(os.path.normpath(os.path.abspath(self.args.build)))
+        mix = "" if self.args.mix == "realistic" else self.args.mix + "-"
+        db = os.path.join(OUT, "ogdb", build_tag, mix + name)
         sources = sorted(os.path.join(src_dir, f) for f in os.listdir(src_dir))
         if self.args.peer_vs_peer:
             return db
-        if not os.path.exists(db) or os.path.getmtime(db) < max(map(os.path.getmtime, sources)):
+        os.makedirs(os.path.dirname(db), exist_ok=True)
+        newest = max([*map(os.path.getmtime, sources), os.path.getmtime(self.otguard)])
+        if not os.path.exists(db) or os.path.getmtime(db) < newest:
             log(f"bench: otguard sigs compile -o {db}")
             start = time.perf_counter()
-            subprocess.run([self.otguard, "sigs", "compile", "-o", db, *sources], check=True)
+            # --no-builtin: the peer has no EICAR signature either, and the hash-only database
+            # must hold no body signature (it would make otguard read every file whole).
+            subprocess.run([self.otguard, "sigs", "compile", "--no-builtin", "-o", db, *sources],
+                           check=True)
             log(f"bench: compiled in {time.perf_counter() - start:.1f} s")
         return db
 
@@ -289,8 +305,8 @@ def define(setup, names):
     if "load" in names:
         db = setup.compiled(os.path.join(sigs, "full"), "bench.ogdb")
         benches.append(Bench(
-            f"load {setup.args.hashes} hash + {setup.args.bodies} body signatures, scan an "
-            "empty file",
+            f"load {setup.args.hashes} hash + {setup.args.bodies} body signatures "
+            f"({setup.args.mix} mix), scan an empty file",
             [Contender("load", Side("otguard", [og, "scan", "--db", db, "--no-builtin",
                                                 setup.empty]), time_goal=20.0, rss_goal=0.25)],
             Side("clamscan", clam + ["-d", os.path.join(sigs, "full"), setup.empty])))
@@ -299,7 +315,7 @@ def define(setup, names):
         db = setup.compiled(os.path.join(sigs, "full"), "bench.ogdb")
         benches.append(Bench(
             "scan the corpus, all matches, otguard --threads "
-            + "/".join(str(t) for _, t, _ in scans),
+            + "/".join(str(t) for _, t, _ in scans) + f" ({setup.args.mix} signature mix)",
             [Contender(n, Side(f"otguard-t{t}", [og, "scan", "--db", db, "--no-builtin",
                                                   "--all-matches", "--json", "--threads", str(t),
                                                   corpus], parse_otguard), time_goal=g)
@@ -322,9 +338,10 @@ def define(setup, names):
         rules = setup.rules(listing)
         benches.append(Bench(
             "YARA rules over the corpus, one thread each",
-            [Contender("yara", Side("otguard", [og, "scan", "--yara", rules, "--no-builtin",
-                                                "--all-matches", "--json", "--threads", "1",
-                                                corpus], parse_otguard), time_goal=1.0)],
+            [Contender("yara", Side("otguard", [og, "scan", "--db", setup.no_db, "--yara", rules,
+                                                "--no-builtin", "--all-matches", "--json",
+                                                "--threads", "1", corpus], parse_otguard),
+                       time_goal=1.0)],
             Side("yara", ["yara", "-p", "1", "-r", rules, corpus], parse_yara),
             compare=True, warm=True))
     if setup.args.peer_vs_peer:
@@ -447,6 +464,8 @@ def main():
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each side")
     ap.add_argument("--json", help="also write the results as JSON to this file")
     ap.add_argument("--corpus-gb", type=float, default=2.05, help="corpus size (>= 2 GB)")
+    ap.add_argument("--mix", choices=("realistic", "plain"), default="realistic",
+                    help="body signature shapes (bench/gen_sigs.py): realistic, or plain hex only")
     ap.add_argument("--hashes", type=int, default=1_000_000)
     ap.add_argument("--bodies", type=int, default=50_000)
     ap.add_argument("--check-goals", action="store_true",
