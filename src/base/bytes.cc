@@ -1,5 +1,7 @@
 #include "otguard/base/bytes.h"
 
+#include <charconv>
+
 namespace otguard {
 namespace {
 int HexValue(char c) {
@@ -39,6 +41,14 @@ std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex) {
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return out;
+}
+
+std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t max) {
+  if (text.empty() || text[0] < '0' || text[0] > '9') return std::nullopt;
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value > max) return std::nullopt;
+  return value;
 }
 
 std::optional<uint16_t> ReadLe16(ByteSpan d, size_t o) { return ReadLe<uint16_t>(d, o); }

@@ -57,6 +57,19 @@ TEST(BytesTest, HexRoundTripAndRejects) {
   EXPECT_FALSE(HexDecode("zz").has_value());
 }
 
+TEST(BytesTest, ParseDecimalAcceptsOnlyPlainDigitsInRange) {
+  EXPECT_EQ(ParseDecimal("0"), 0u);
+  EXPECT_EQ(ParseDecimal("18446744073709551615"), UINT64_MAX);
+  EXPECT_FALSE(ParseDecimal("18446744073709551616").has_value());  // overflow
+  EXPECT_FALSE(ParseDecimal("").has_value());
+  EXPECT_FALSE(ParseDecimal("+1").has_value());
+  EXPECT_FALSE(ParseDecimal("-1").has_value());
+  EXPECT_FALSE(ParseDecimal("12a").has_value());
+  EXPECT_FALSE(ParseDecimal(" 1").has_value());
+  EXPECT_EQ(ParseDecimal("255", 255), 255u);
+  EXPECT_FALSE(ParseDecimal("256", 255).has_value());
+}
+
 TEST(BytesTest, LittleEndianReadsStayInBounds) {
   std::vector<uint8_t> b{1, 2, 3, 4, 5};
   EXPECT_EQ(*ReadLe16(b, 0), 0x0201);

@@ -19,15 +19,8 @@ std::vector<std::string_view> SplitFields(std::string_view line) {
   return fields;
 }
 
-std::optional<uint64_t> ParseU64(std::string_view t, uint64_t max = ~uint64_t{0}) {
-  if (t.empty() || t.size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : t) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (v > max) return std::nullopt;
-  return v;
+std::optional<uint64_t> ParseU64(std::string_view t, uint64_t max = UINT64_MAX) {
+  return ParseDecimal(t, max);
 }
 
 std::string_view TrimLineEnd(std::string_view line) {

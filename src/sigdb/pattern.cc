@@ -122,14 +122,9 @@ class HexParser {
   }
 
   static std::optional<uint32_t> Number(std::string_view t) {
-    if (t.empty() || t.size() > 10) return std::nullopt;
-    uint64_t v = 0;
-    for (char c : t) {
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    if (v > kMaxGap) return std::nullopt;
-    return static_cast<uint32_t>(v);
+    auto v = ParseDecimal(t, kMaxGap);
+    if (!v) return std::nullopt;
+    return static_cast<uint32_t>(*v);
   }
 
   // A `*` or range gap: closes the current part and starts the next.

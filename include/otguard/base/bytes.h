@@ -19,6 +19,10 @@ std::string HexEncode(ByteSpan bytes);
 // Decodes hex (either case); nullopt on odd length or a non-hex character.
 std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex);
 
+// A plain decimal number (digits only: no sign, space or prefix) no larger than `max`;
+// nullopt otherwise, including on overflow.
+std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t max = UINT64_MAX);
+
 // Little-endian reads that return nullopt instead of reading past `data`.
 std::optional<uint16_t> ReadLe16(ByteSpan data, size_t offset);
 std::optional<uint32_t> ReadLe32(ByteSpan data, size_t offset);
