@@ -137,7 +137,12 @@ FileOutcome FileScanner::ScanFile(const std::string& path, bool follow_symlink) 
   }
 
   file->AdviseSequential();
-  auto read = Read(*file, before->size);
+  std::optional<platform::FileView> view;
+  if (!streaming_ && before->size >= kMapMin) {
+    auto mapped = platform::FileView::Map(*file, before->size);
+    if (mapped) view.emplace(std::move(*mapped));  // otherwise read it into the buffer
+  }
+  auto read = view ? Result<ReadResult>(HashMapped(view->bytes())) : Read(*file, before->size);
   if (!read) {
     ReleaseIfHuge(before->size);
     return problem(KindOf(read.error()), std::string(read.error().message()));
@@ -153,12 +158,14 @@ FileOutcome FileScanner::ScanFile(const std::string& path, bool follow_symlink) 
   uint64_t n = std::min<uint64_t>(read->read, before->size);
   outcome.scanned = true;
   outcome.bytes = read->read;
-  ByteSpan data = streaming_ ? ByteSpan() : ByteSpan(buffer_.get(), static_cast<size_t>(n));
+  ByteSpan data = view         ? view->bytes()
+                  : streaming_ ? ByteSpan()
+                               : ByteSpan(buffer_.get(), static_cast<size_t>(n));
   RunEngines(data, n, *read, &outcome);
-  ReleaseIfHuge(read->read);
+  ReleaseIfHuge(view ? 0 : read->read);
 
   bool changed = read->read != before->size || !after || after->size != before->size ||
-                 after->mtime_ns != before->mtime_ns;
+                 after->mtime_ns != before->mtime_ns || (view && view->truncated());
   if (changed) {
     uint64_t now = after ? after->size : read->read;
     outcome.problems.push_back(FileProblem{path, ProblemKind::kChanged,
@@ -178,6 +185,30 @@ void FileScanner::ReleaseIfHuge(uint64_t used) {
   if (used > kRetainLimit) {
     buffer_.reset();
     capacity_ = 0;
+  }
+}
+
+FileScanner::ReadResult FileScanner::HashMapped(ByteSpan data) {
+  ReadResult result;
+  result.read = data.size();
+  const bool hashing = digest_.which() != 0;
+  if (hashing) result.digest_status = digest_.Reset();
+  for (size_t at = 0; at < data.size(); at += kReadChunk) {
+    ByteSpan chunk = data.subspan(at, std::min(kReadChunk, data.size() - at));
+    if (hashing && result.digest_status.ok()) result.digest_status = digest_.Update(chunk);
+    if (throttle_) throttle_->MaybePause();
+  }
+  if (hashing) FinishDigests(&result);
+  return result;
+}
+
+void FileScanner::FinishDigests(ReadResult* result) {
+  if (!result->digest_status.ok()) return;
+  auto finished = digest_.Finish();
+  if (finished) {
+    result->digests = *finished;
+  } else {
+    result->digest_status = finished.error();
   }
 }
 
@@ -217,14 +248,7 @@ Result<FileScanner::ReadResult> FileScanner::Read(const platform::ReadOnlyFile& 
     if (throttle_) throttle_->MaybePause();
     if (got < want) break;  // end of file
   }
-  if (digest_.which() != 0 && result.digest_status.ok()) {
-    auto finished = digest_.Finish();
-    if (finished) {
-      result.digests = *finished;
-    } else {
-      result.digest_status = finished.error();
-    }
-  }
+  if (digest_.which() != 0) FinishDigests(&result);
   return result;
 }
 

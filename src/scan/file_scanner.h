@@ -36,6 +36,10 @@ class FileScanner {
   static constexpr size_t kReadChunk = size_t{1} << 20;
   // The whole-file buffer is kept between files while the files fit in this size.
   static constexpr size_t kRetainLimit = size_t{16} << 20;
+  // Files from this size on are mapped (platform::FileView) rather than copied into the
+  // buffer when body signatures or YARA need the whole file; below it a copy is cheaper
+  // than setting up and tearing down a mapping.
+  static constexpr uint64_t kMapMin = uint64_t{256} << 10;
 
   // `engines`, `options` and `throttle` (optional: checked after every chunk read, so one big
   // file cannot overshoot the CPU budget) must outlive the scanner.
@@ -67,6 +71,10 @@ class FileScanner {
   // Reads the file (`size` from fstat, plus one byte to notice growth), hashing as it goes;
   // into the whole-file buffer unless streaming.
   Result<ReadResult> Read(const platform::ReadOnlyFile& file, uint64_t size);
+  // Hashes a mapped file in kReadChunk pieces, checking the CPU budget after each.
+  ReadResult HashMapped(ByteSpan data);
+  // Sets result->digests from the digest fed so far, unless hashing already failed.
+  void FinishDigests(ReadResult* result);
   uint8_t* Reserve(size_t bytes);
   // Frees the buffer when the file just read (`used` bytes) was bigger than kRetainLimit.
   void ReleaseIfHuge(uint64_t used);

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <gmock/gmock.h>
@@ -205,8 +206,8 @@ TEST_F(FileScannerTest, StreamedFileThatGrewIsHashedAsItWasWhenOpened) {
 }
 
 // Body matching sees a file bigger than the retained buffer whole (a signature at its very
-// end is found), and the big buffer is released after it.
-TEST_F(FileScannerTest, BufferOfAHugeFileIsReleasedAfterIt) {
+// end is found); such a file is mapped, so no buffer of its size stays behind.
+TEST_F(FileScannerTest, HugeFileIsSeenWholeAndLeavesNoBufferBehind) {
   engines_.yara = nullptr;
   options_.all_matches = true;
   std::string huge(FileScanner::kRetainLimit + 100, 'x');
@@ -218,6 +219,24 @@ TEST_F(FileScannerTest, BufferOfAHugeFileIsReleasedAfterIt) {
   FileOutcome small = scanner.ScanFile(dir_.Write("small.bin", "x MALWARE-BODY"), false);
   EXPECT_THAT(Names(small), ::testing::ElementsAre("Test.Body"));
   EXPECT_GT(scanner.buffer_capacity(), 0u);  // a small file's buffer is kept for the next
+}
+
+// A mapped file cut short by another program while it is scanned: no crash (SIGBUS), what
+// was found in the part that remained stands, and the file is reported as changed.
+TEST_F(FileScannerTest, MappedFileTruncatedDuringTheScanIsAWarning) {
+  engines_.yara = nullptr;
+  options_.all_matches = true;
+  std::string big(4 * FileScanner::kMapMin, 'x');
+  big.replace(0, 12, "MALWARE-BODY");
+  std::string path = dir_.Write("shrinks.bin", big);
+  FileScanner scanner = Make();
+  scanner.SetAfterReadHookForTesting(
+      [](const std::string& p) { std::filesystem::resize_file(p, 100); });
+  FileOutcome o = scanner.ScanFile(path, false);
+  EXPECT_TRUE(o.scanned);
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.Body"));
+  ASSERT_EQ(o.problems.size(), 1u);
+  EXPECT_EQ(o.problems[0].kind, ProblemKind::kChanged);
 }
 
 // A CPU budget is checked while a big file is read, not only between files.

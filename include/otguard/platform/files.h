@@ -64,8 +64,34 @@ class ReadOnlyFile {
   void AdviseDone() const;
 
  private:
+  friend class FileView;
   explicit ReadOnlyFile(int fd) : fd_(fd) {}
   int fd_ = -1;  // an OS handle; an int on every OS we target (a HANDLE cast on Windows)
+};
+
+// The first `size` bytes of an open file, mapped read-only instead of copied (a scan of files
+// in the page cache then costs no copy). Safe against the file shrinking underneath: a page
+// that can no longer be read is replaced by zeros instead of ending the process with SIGBUS,
+// and truncated() tells. A thread may hold one view at a time (Map fails with
+// FailedPrecondition for a second one); the view must be used and destroyed on the thread
+// that made it. Unimplemented where the OS offers no such mapping (callers read instead).
+class FileView {
+ public:
+  static Result<FileView> Map(const ReadOnlyFile& file, uint64_t size);
+  FileView(FileView&& other) noexcept;
+  FileView& operator=(FileView&& other) = delete;
+  FileView(const FileView&) = delete;
+  FileView& operator=(const FileView&) = delete;
+  ~FileView();
+
+  std::span<const uint8_t> bytes() const { return {data_, size_}; }
+  // True when part of the file vanished while mapped; the bytes there read as zeros.
+  bool truncated() const;
+
+ private:
+  FileView(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
 };
 
 // ---- Directory walk ----
