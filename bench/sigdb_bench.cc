@@ -115,7 +115,7 @@ int Open(const std::string& path) {
     std::fprintf(stderr, "%s\n", db.error().ToString().c_str());
     return 2;
   }
-  otguard::sigdb::FileDigests d;
+  otguard::Digests d;
   d.sha256.emplace();
   std::vector<otguard::sigdb::Detection> out;
   auto t2 = Clock::now();

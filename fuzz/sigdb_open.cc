@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (*db)->MatchBody(sample, nullptr, MatchMode::kAll, &out);
   (*db)->MatchBody(sample, &layout, MatchMode::kAll, &out);
   (*db)->MatchBody(otguard::ByteSpan(data, size), &layout, MatchMode::kAll, &out);
-  FileDigests digests;
+  otguard::Digests digests;
   digests.md5.emplace();
   digests.sha1.emplace();
   digests.sha256.emplace();

@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     otguard::ByteSpan bytes(data, size);
     (*db)->MatchBody(bytes, nullptr, MatchMode::kAll, &out);
     (*db)->MatchBody(bytes, &layout, MatchMode::kAll, &out);
-    FileDigests digests;
+    otguard::Digests digests;
     digests.md5.emplace();
     digests.sha256.emplace();
     (*db)->MatchHashes(digests, size, MatchMode::kAll, &out);

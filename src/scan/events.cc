@@ -7,7 +7,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-Json HashObject(const platform::Digests& d) {
+Json HashObject(const Digests& d) {
   Json hash = Json::object();
   if (d.md5) hash["md5"] = HexEncode(*d.md5);
   if (d.sha1) hash["sha1"] = HexEncode(*d.sha1);

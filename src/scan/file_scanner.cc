@@ -8,26 +8,10 @@
 namespace otguard::scan {
 namespace {
 
-platform::DigestSet NeededDigests(const Engines& engines) {
-  sigdb::HashKinds kinds = 0;
-  for (const auto& db : engines.databases) kinds |= db->NeededHashes();
-  platform::DigestSet set = 0;
-  if (kinds & sigdb::Bit(sigdb::HashKind::kMd5)) set |= platform::DigestBit(platform::Digest::kMd5);
-  if (kinds & sigdb::Bit(sigdb::HashKind::kSha1)) {
-    set |= platform::DigestBit(platform::Digest::kSha1);
-  }
-  if (kinds & sigdb::Bit(sigdb::HashKind::kSha256)) {
-    set |= platform::DigestBit(platform::Digest::kSha256);
-  }
+DigestSet NeededDigests(const Engines& engines) {
+  DigestSet set = 0;
+  for (const auto& db : engines.databases) set |= db->NeededHashes();
   return set;
-}
-
-sigdb::FileDigests ToSigdb(const platform::Digests& d) {
-  sigdb::FileDigests out;
-  out.md5 = d.md5;
-  out.sha1 = d.sha1;
-  out.sha256 = d.sha256;
-  return out;
 }
 
 ProblemKind KindOf(const Status& status) {
@@ -259,19 +243,18 @@ void FileScanner::RunEngines(ByteSpan data, uint64_t size, const ReadResult& rea
                                             "hashing failed: " + read.digest_status.ToString()});
   }
   outcome->verdict.digests = read.digests;
-  sigdb::FileDigests sigdb_digests = ToSigdb(read.digests);
+  const Digests& digests = read.digests;
 
-  bool allowlisted =
-      size >= sigdb::kMinMatchableFileSize &&
-      std::any_of(engines_.databases.begin(), engines_.databases.end(),
-                  [&](const auto& db) { return db->IsAllowlisted(sigdb_digests, size); });
+  bool allowlisted = size >= sigdb::kMinMatchableFileSize &&
+                     std::any_of(engines_.databases.begin(), engines_.databases.end(),
+                                 [&](const auto& db) { return db->IsAllowlisted(digests, size); });
   if (allowlisted) return;  // a .fp/.sfp entry vouches for this exact file
-  if (size >= sigdb::kMinMatchableFileSize) RunDatabases(data, size, sigdb_digests, outcome);
+  if (size >= sigdb::kMinMatchableFileSize) RunDatabases(data, size, digests, outcome);
   if (!Enough(*outcome) && !streaming_) RunYara(data, outcome);
   Deduplicate(&outcome->verdict.detections);
 }
 
-void FileScanner::RunDatabases(ByteSpan data, uint64_t size, const sigdb::FileDigests& digests,
+void FileScanner::RunDatabases(ByteSpan data, uint64_t size, const Digests& digests,
                                FileOutcome* outcome) {
   sigdb::MatchMode mode = options_.all_matches ? sigdb::MatchMode::kAll : sigdb::MatchMode::kFirst;
   std::optional<sigdb::ExecutableLayout> layout;

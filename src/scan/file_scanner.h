@@ -66,7 +66,7 @@ class FileScanner {
   struct ReadResult {
     uint64_t read = 0;  // bytes read, up to size + 1
     Status digest_status;
-    platform::Digests digests;  // of the first min(read, size) bytes
+    Digests digests;  // of the first min(read, size) bytes
   };
   // Reads the file (`size` from fstat, plus one byte to notice growth), hashing as it goes;
   // into the whole-file buffer unless streaming.
@@ -79,8 +79,7 @@ class FileScanner {
   // Frees the buffer when the file just read (`used` bytes) was bigger than kRetainLimit.
   void ReleaseIfHuge(uint64_t used);
   void RunEngines(ByteSpan data, uint64_t size, const ReadResult& read, FileOutcome* outcome);
-  void RunDatabases(ByteSpan data, uint64_t size, const sigdb::FileDigests& digests,
-                    FileOutcome* outcome);
+  void RunDatabases(ByteSpan data, uint64_t size, const Digests& digests, FileOutcome* outcome);
   void RunYara(ByteSpan data, FileOutcome* outcome);
   bool Enough(const FileOutcome& outcome) const {
     return !options_.all_matches && !outcome.verdict.detections.empty();

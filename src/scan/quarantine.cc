@@ -50,8 +50,8 @@ bool SameFile(const platform::FileInfo& a, const platform::FileInfo& b) {
 // SHA-256 (hex) of a stored content file, decoded.
 Result<std::string> StoredSha256(const std::string& content_path) {
   OTGUARD_ASSIGN_OR_RETURN(auto file, platform::ReadOnlyFile::Open(content_path));
-  OTGUARD_ASSIGN_OR_RETURN(
-      auto digest, platform::MultiDigest::Create(platform::DigestBit(platform::Digest::kSha256)));
+  OTGUARD_ASSIGN_OR_RETURN(auto digest,
+                           platform::MultiDigest::Create(DigestBit(DigestKind::kSha256)));
   auto sink = [&](std::span<uint8_t> chunk) {
     Xor(chunk);
     return digest.Update(chunk);
@@ -178,7 +178,7 @@ Result<QuarantineRecord> QuarantineStore::Add(const std::string& path,
     return Unexpected(Aborted(path + ": changed since it was scanned; not quarantined"));
   }
   // First pass: the digests, which also name the entry.
-  OTGUARD_ASSIGN_OR_RETURN(auto digest, platform::MultiDigest::Create(7));
+  OTGUARD_ASSIGN_OR_RETURN(auto digest, platform::MultiDigest::Create(kAllDigests));
   OTGUARD_RETURN_IF_ERROR(StreamFile(file, [&](std::span<uint8_t> c) { return digest.Update(c); }));
   OTGUARD_ASSIGN_OR_RETURN(auto digests, digest.Finish());
 
@@ -265,8 +265,8 @@ Result<QuarantineRecord> QuarantineStore::Restore(const std::string& id,
   OTGUARD_ASSIGN_OR_RETURN(auto content,
                            platform::ReadOnlyFile::Open(platform::JoinPath(entry, kContentName)));
   OTGUARD_ASSIGN_OR_RETURN(auto out, platform::NewFile::Create(target));
-  OTGUARD_ASSIGN_OR_RETURN(
-      auto digest, platform::MultiDigest::Create(platform::DigestBit(platform::Digest::kSha256)));
+  OTGUARD_ASSIGN_OR_RETURN(auto digest,
+                           platform::MultiDigest::Create(DigestBit(DigestKind::kSha256)));
   OTGUARD_RETURN_IF_ERROR(StreamFile(content, [&](std::span<uint8_t> chunk) -> Status {
     Xor(chunk);
     OTGUARD_RETURN_IF_ERROR(digest.Update(chunk));

@@ -27,22 +27,22 @@ class FakeDatabase : public sigdb::Database {
   std::vector<std::pair<std::string, std::string>> body;                // {name, substring}
   std::vector<std::pair<std::string, std::array<uint8_t, 32>>> sha256;  // {name, digest}
   std::vector<std::array<uint8_t, 32>> allow_sha256;
-  sigdb::HashKinds needed = sigdb::Bit(sigdb::HashKind::kSha256);
+  DigestSet needed = DigestBit(DigestKind::kSha256);
   mutable int body_calls = 0;
 
   Status Save(const std::string&) const override { return Unimplemented("fake"); }
   sigdb::DatabaseInfo Info() const override { return {}; }
   Status Verify() const override { return Status::Ok(); }
-  sigdb::HashKinds NeededHashes() const override { return needed; }
+  DigestSet NeededHashes() const override { return needed; }
   bool HasBodySignatures() const override { return !body.empty(); }
   bool NeedsLayout() const override { return false; }
-  bool IsAllowlisted(const sigdb::FileDigests& d, uint64_t) const override {
+  bool IsAllowlisted(const Digests& d, uint64_t) const override {
     for (const auto& a : allow_sha256) {
       if (d.sha256 && *d.sha256 == a) return true;
     }
     return false;
   }
-  void MatchHashes(const sigdb::FileDigests& d, uint64_t, sigdb::MatchMode mode,
+  void MatchHashes(const Digests& d, uint64_t, sigdb::MatchMode mode,
                    std::vector<sigdb::Detection>* out) const override {
     for (const auto& [name, digest] : sha256) {
       if (d.sha256 && *d.sha256 == digest) {

@@ -40,8 +40,8 @@ std::array<uint8_t, N> Digest(const EVP_MD* md, std::string_view data) {
   return out;
 }
 
-FileDigests DigestsOf(std::string_view data) {
-  FileDigests d;
+Digests DigestsOf(std::string_view data) {
+  Digests d;
   d.md5 = Digest<16>(EVP_md5(), data);
   d.sha1 = Digest<20>(EVP_sha1(), data);
   d.sha256 = Digest<32>(EVP_sha256(), data);
@@ -53,7 +53,7 @@ const std::string kSample = "hello hash world\nhello hash world\nhello hash worl
 std::string HexOf(ByteSpan b) { return HexEncode(b); }
 
 std::vector<SourceText> SampleSources() {
-  FileDigests d = DigestsOf(kSample);
+  Digests d = DigestsOf(kSample);
   std::string n = std::to_string(kSample.size());
   return {
       {"main.hdb", HexOf(*d.md5) + ":" + n + ":Test.Md5\n" + HexOf(*d.md5) + ":" +
@@ -73,8 +73,8 @@ std::set<std::string> Names(const std::vector<Detection>& ds) {
 TEST(Database, HashMatchingBySizeAndKind) {
   auto db = Database::CompileText(SampleSources(), {.include_builtin = false}, nullptr);
   ASSERT_TRUE(db) << db.error().ToString();
-  EXPECT_EQ((*db)->NeededHashes(),
-            Bit(HashKind::kMd5) | Bit(HashKind::kSha1) | Bit(HashKind::kSha256));
+  EXPECT_EQ((*db)->NeededHashes(), DigestBit(DigestKind::kMd5) | DigestBit(DigestKind::kSha1) |
+                                       DigestBit(DigestKind::kSha256));
   std::vector<Detection> out;
   (*db)->MatchHashes(DigestsOf(kSample), kSample.size(), MatchMode::kAll, &out);
   EXPECT_EQ(Names(out), (std::set<std::string>{"Test.Md5", "Test.Sha1", "Test.AnySize"}));
@@ -84,7 +84,7 @@ TEST(Database, HashMatchingBySizeAndKind) {
   EXPECT_EQ(out.size(), 1u);
   // Only the digests the scanner computed are looked up.
   out.clear();
-  FileDigests only256;
+  Digests only256;
   only256.sha256 = DigestsOf(kSample).sha256;
   (*db)->MatchHashes(only256, 12345, MatchMode::kAll, &out);
   EXPECT_EQ(Names(out), (std::set<std::string>{"Test.AnySize"}));
@@ -104,7 +104,7 @@ TEST(Database, DetectionCarriesSource) {
 }
 
 TEST(Database, AllowlistMatchesAnyDigestKind) {
-  FileDigests d = DigestsOf(kSample);
+  Digests d = DigestsOf(kSample);
   std::string n = std::to_string(kSample.size());
   for (std::string line : {HexOf(*d.md5) + ":" + n + ":Ok", HexOf(*d.sha256) + ":" + n + ":Ok",
                            HexOf(*d.sha1) + ":*:Ok:73"}) {
@@ -249,7 +249,7 @@ TEST(Database, LargeDatabaseVerifiesHashBlocksLazily) {
   auto db = Database::CompileText(src, {.strict = true}, nullptr);
   ASSERT_TRUE(db);
   for (size_t i = 0; i < digests.size(); i += 997) {
-    FileDigests fd;
+    Digests fd;
     fd.sha256 = digests[i];
     std::vector<Detection> out;
     (*db)->MatchHashes(fd, 100, MatchMode::kAll, &out);
@@ -268,7 +268,7 @@ TEST(Database, LargeDatabaseVerifiesHashBlocksLazily) {
   auto opened = Database::Open(path);
   ASSERT_TRUE(opened) << opened.error().ToString();
   EXPECT_EQ((*opened)->Verify().code(), StatusCode::kCorrupt);
-  FileDigests fd;
+  Digests fd;
   fd.sha256 = digests[0];
   std::vector<Detection> out;
   (*opened)->MatchHashes(fd, 100, MatchMode::kAll, &out);

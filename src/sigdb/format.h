@@ -40,7 +40,7 @@ struct FileHeader {
   uint32_t block_size;
   uint64_t data_offset;
   uint64_t block_count;
-  uint32_t needed_hashes;  // HashKinds
+  uint32_t needed_hashes;  // DigestSet
   uint32_t flags;          // HeaderFlags
   uint32_t bloom_bits;     // log2 of the 4-gram prefilter's bit count
   uint32_t gram_bits;      // log2 of the 4-gram hash table's slot count

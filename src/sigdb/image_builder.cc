@@ -88,8 +88,8 @@ class Builder {
   static constexpr uint32_t kDigestSizes[3] = {16, 20, 32};
 
   void AddHash(const HashSig& sig, const SigSource& src, bool allow) {
-    int kind = sig.kind == HashKind::kMd5 ? 0 : sig.kind == HashKind::kSha1 ? 1 : 2;
-    needed_hashes_ |= Bit(sig.kind);
+    int kind = sig.kind == DigestKind::kMd5 ? 0 : sig.kind == DigestKind::kSha1 ? 1 : 2;
+    needed_hashes_ |= DigestBit(sig.kind);
     std::vector<uint8_t>& table = tables_[(allow ? 3 : 0) + kind];
     uint32_t meta = AddMeta(sig.name, src);
     table.insert(table.end(), sig.digest.begin(), sig.digest.begin() + kDigestSizes[kind]);

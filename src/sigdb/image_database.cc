@@ -56,11 +56,11 @@ class ImageDatabase final : public Database {
   }
 
   Status Verify() const override;
-  HashKinds NeededHashes() const override { return header_.needed_hashes; }
+  DigestSet NeededHashes() const override { return header_.needed_hashes; }
   bool HasBodySignatures() const override { return body_count_ > 0; }
   bool NeedsLayout() const override { return (header_.flags & format::kNeedsLayout) != 0; }
 
-  bool IsAllowlisted(const FileDigests& digests, uint64_t size) const override {
+  bool IsAllowlisted(const Digests& digests, uint64_t size) const override {
     bool found = false;
     ForEachHash(digests, size, SectionKind::kAllowMd5, [&](uint32_t) {
       found = true;
@@ -69,7 +69,7 @@ class ImageDatabase final : public Database {
     return found;
   }
 
-  void MatchHashes(const FileDigests& digests, uint64_t size, MatchMode mode,
+  void MatchHashes(const Digests& digests, uint64_t size, MatchMode mode,
                    std::vector<Detection>* out) const override {
     ForEachHash(digests, size, SectionKind::kHashMd5, [&](uint32_t meta) {
       out->push_back(MakeDetection(meta, Detection::Kind::kHash));
@@ -100,7 +100,7 @@ class ImageDatabase final : public Database {
   // SHA-1 and SHA-256 follow) whose digest the file has and whose size fits; fn returns
   // false to stop.
   template <typename Fn>
-  void ForEachHash(const FileDigests& d, uint64_t size, SectionKind first, Fn fn) const {
+  void ForEachHash(const Digests& d, uint64_t size, SectionKind first, Fn fn) const {
     const uint32_t k = static_cast<uint32_t>(first);
     if (d.md5 && !Lookup(static_cast<SectionKind>(k), d.md5->data(), 16, size, fn)) return;
     if (d.sha1 && !Lookup(static_cast<SectionKind>(k + 1), d.sha1->data(), 20, size, fn)) return;

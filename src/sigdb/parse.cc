@@ -80,13 +80,13 @@ SourceKind SourceKindOf(std::string_view name) {
   return SourceKind::kUnknown;
 }
 
-size_t DigestSize(HashKind kind) {
+size_t DigestSize(DigestKind kind) {
   switch (kind) {
-    case HashKind::kMd5:
+    case DigestKind::kMd5:
       return 16;
-    case HashKind::kSha1:
+    case DigestKind::kSha1:
       return 20;
-    case HashKind::kSha256:
+    case DigestKind::kSha256:
       return 32;
   }
   return 0;
@@ -102,13 +102,13 @@ LineResult ParseHashLine(std::string_view line, HashSig* out, Status* error) {
   // ClamAV picks the digest by its length in every hash file (.hdb, .hsb, .fp, .sfp).
   switch (f[0].size()) {
     case 32:
-      out->kind = HashKind::kMd5;
+      out->kind = DigestKind::kMd5;
       break;
     case 40:
-      out->kind = HashKind::kSha1;
+      out->kind = DigestKind::kSha1;
       break;
     case 64:
-      out->kind = HashKind::kSha256;
+      out->kind = DigestKind::kSha256;
       break;
     default:
       return Error(error, InvalidArgument("hash is not 32, 40 or 64 hex digits"));

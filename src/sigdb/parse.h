@@ -24,7 +24,7 @@ SourceKind SourceKindOf(std::string_view file_name);
 inline bool IsAllowlist(SourceKind k) { return k == SourceKind::kFp || k == SourceKind::kSfp; }
 
 struct HashSig {
-  HashKind kind = HashKind::kMd5;
+  DigestKind kind = DigestKind::kMd5;
   std::array<uint8_t, 32> digest{};  // first DigestSize(kind) bytes used
   uint64_t size = kAnySize;
   std::string name;
@@ -57,7 +57,7 @@ struct BodySig {
 // What became of one line.
 enum class LineResult { kSignature, kSkipped, kError };
 
-size_t DigestSize(HashKind kind);
+size_t DigestSize(DigestKind kind);
 
 // Parses "HASH:SIZE:NAME[:MIN_FLEVEL[:MAX_FLEVEL]]". kSkipped for comments, blank lines and
 // signatures for another functionality level; kError sets *error.

@@ -17,14 +17,14 @@ TEST(ParseHashLine, PicksDigestKindByLength) {
   HashSig sig;
   Status err;
   ASSERT_EQ(Hash(std::string(kMd5) + ":68:Test.Md5", &sig, &err), LineResult::kSignature);
-  EXPECT_EQ(sig.kind, HashKind::kMd5);
+  EXPECT_EQ(sig.kind, DigestKind::kMd5);
   EXPECT_EQ(sig.size, 68u);
   EXPECT_EQ(sig.name, "Test.Md5");
   EXPECT_EQ(sig.digest[0], 0x44);
   ASSERT_EQ(Hash(std::string(kSha1) + ":68:Test.Sha1", &sig, &err), LineResult::kSignature);
-  EXPECT_EQ(sig.kind, HashKind::kSha1);
+  EXPECT_EQ(sig.kind, DigestKind::kSha1);
   ASSERT_EQ(Hash(std::string(kSha256) + ":68:Test.Sha256\r\n", &sig, &err), LineResult::kSignature);
-  EXPECT_EQ(sig.kind, HashKind::kSha256);
+  EXPECT_EQ(sig.kind, DigestKind::kSha256);
   EXPECT_EQ(sig.name, "Test.Sha256");
   EXPECT_EQ(sig.digest[31], 0x0f);
 }

@@ -8,20 +8,10 @@
 #include <optional>
 
 #include "otguard/base/bytes.h"
+#include "otguard/base/digests.h"
 #include "otguard/base/status.h"
 
 namespace otguard::platform {
-
-// A bit set of digests to compute.
-enum class Digest : uint32_t { kMd5 = 1, kSha1 = 2, kSha256 = 4 };
-using DigestSet = uint32_t;
-constexpr DigestSet DigestBit(Digest d) { return static_cast<uint32_t>(d); }
-
-struct Digests {
-  std::optional<std::array<uint8_t, 16>> md5;
-  std::optional<std::array<uint8_t, 20>> sha1;
-  std::optional<std::array<uint8_t, 32>> sha256;
-};
 
 // Computes any subset of MD5, SHA-1 and SHA-256 in one pass over chunks. Move-only; one thread
 // at a time. Reset() makes it reusable for the next file without new allocations.

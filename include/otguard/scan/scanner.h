@@ -35,7 +35,7 @@ struct Detection {
 struct FileVerdict {
   std::string path;
   uint64_t size = 0;
-  platform::Digests digests;  // only the digests the engines needed
+  Digests digests;  // only the digests the engines needed
   std::vector<Detection> detections;
   std::optional<std::string> quarantine_id;  // set when the file was moved to quarantine
   Status quarantine_status;                  // why quarantining failed (OK otherwise)

@@ -16,21 +16,13 @@
 #include <vector>
 
 #include "otguard/base/bytes.h"
+#include "otguard/base/digests.h"
 #include "otguard/base/status.h"
 
 namespace otguard::sigdb {
 
-// Which digests a database needs; a bit set of these values.
-enum class HashKind : uint32_t { kMd5 = 1, kSha1 = 2, kSha256 = 4 };
-using HashKinds = uint32_t;
-constexpr HashKinds Bit(HashKind k) { return static_cast<uint32_t>(k); }
-
-// The digests the scanner computed for one file; only the ones asked for are set.
-struct FileDigests {
-  std::optional<std::array<uint8_t, 16>> md5;
-  std::optional<std::array<uint8_t, 20>> sha1;
-  std::optional<std::array<uint8_t, 32>> sha256;
-};
+// The digests a database needs and gets are otguard::DigestSet / otguard::Digests
+// (base/digests.h): the scanner computes only the ones NeededHashes() names.
 
 // ClamAV matches no signature, hash or body, on a file of 5 bytes or fewer; neither does
 // otguard, so that verdicts agree (an empty-file hash is a classic false positive).
@@ -115,15 +107,15 @@ class Database {
   virtual Status Verify() const;
 
   // The digests MatchHashes()/IsAllowlisted() need; compute only these.
-  virtual HashKinds NeededHashes() const = 0;
+  virtual DigestSet NeededHashes() const = 0;
   virtual bool HasBodySignatures() const = 0;
   // True when some body signature needs an ExecutableLayout (target 1, EP/section offsets).
   virtual bool NeedsLayout() const = 0;
 
   // True when the file is on a .fp/.sfp allowlist: the scanner then drops its detections.
-  virtual bool IsAllowlisted(const FileDigests& digests, uint64_t size) const = 0;
+  virtual bool IsAllowlisted(const Digests& digests, uint64_t size) const = 0;
   // Appends hash-signature detections for a file of `size` bytes.
-  virtual void MatchHashes(const FileDigests& digests, uint64_t size, MatchMode mode,
+  virtual void MatchHashes(const Digests& digests, uint64_t size, MatchMode mode,
                            std::vector<Detection>* out) const = 0;
   // Appends body-signature detections in `data` (the whole file). `layout` is null when the
   // file is not an executable (does not start with "MZ", as ClamAV decides target 1);

@@ -12,7 +12,7 @@ ByteSpan Bytes(const std::string& s) {
 }
 
 TEST(MultiDigestTest, KnownVectorsInChunks) {
-  auto d = MultiDigest::Create(7);
+  auto d = MultiDigest::Create(kAllDigests);
   ASSERT_TRUE(d.has_value());
   ASSERT_TRUE(d->Update(Bytes("ab")).ok());
   ASSERT_TRUE(d->Update(Bytes("c")).ok());
@@ -25,7 +25,7 @@ TEST(MultiDigestTest, KnownVectorsInChunks) {
 }
 
 TEST(MultiDigestTest, ComputesOnlyTheSubsetAskedAndResets) {
-  auto d = MultiDigest::Create(DigestBit(Digest::kSha1));
+  auto d = MultiDigest::Create(DigestBit(DigestKind::kSha1));
   ASSERT_TRUE(d.has_value());
   ASSERT_TRUE(d->Update(Bytes("junk")).ok());
   ASSERT_TRUE(d->Finish().has_value());
