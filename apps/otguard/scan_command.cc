@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/otguard/commands.h"
+#include "otguard/base/bytes.h"
 #include "otguard/platform/process.h"
 #include "otguard/scan/engines.h"
 #include "otguard/scan/output.h"
@@ -39,28 +40,26 @@ struct ScanArgs {
   bool quiet = false;
 };
 
-// "100M", "2G", "512K", "4096" (bytes); binary units as clamscan reads them.
+// "100M", "2G", "512K", "4096" (bytes); binary units as clamscan reads them. nullopt on
+// anything else, including a size that does not fit in 64 bits.
 std::optional<uint64_t> ParseSize(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 15) return std::nullopt;
-  uint64_t value = std::stoull(text.substr(0, digits));
-  std::string unit = text.substr(digits);
-  if (unit.empty()) return value;
-  if (unit.size() != 1) return std::nullopt;
-  switch (unit[0]) {
-    case 'k':
-    case 'K':
-      return value << 10;
-    case 'm':
-    case 'M':
-      return value << 20;
-    case 'g':
-    case 'G':
-      return value << 30;
+  size_t digits = text.find_first_not_of("0123456789");
+  if (digits == std::string::npos) digits = text.size();
+  auto value = ParseDecimal(std::string_view(text).substr(0, digits));
+  if (!value) return std::nullopt;
+  std::string_view unit = std::string_view(text).substr(digits);
+  int shift = 0;
+  if (unit == "k" || unit == "K") {
+    shift = 10;
+  } else if (unit == "m" || unit == "M") {
+    shift = 20;
+  } else if (unit == "g" || unit == "G") {
+    shift = 30;
+  } else if (!unit.empty()) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  if (*value > (UINT64_MAX >> shift)) return std::nullopt;
+  return *value << shift;
 }
 
 void Error(const std::string& message) {
