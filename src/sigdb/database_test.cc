@@ -64,6 +64,14 @@ std::vector<SourceText> SampleSources() {
   };
 }
 
+// Compiles SampleSources(), saves the database at `path` and returns its bytes (empty on
+// failure, which the caller asserts against).
+std::string SaveSample(const std::string& path) {
+  auto db = Database::CompileText(SampleSources(), {}, nullptr);
+  if (!db || !(*db)->Save(path).ok()) return "";
+  return ReadFile(path);
+}
+
 std::set<std::string> Names(const std::vector<Detection>& ds) {
   std::set<std::string> s;
   for (const auto& d : ds) s.insert(d.name);
@@ -179,11 +187,9 @@ TEST(Database, SaveOpenRoundTrip) {
 
 TEST(Database, EveryFlippedByteIsCaught) {
   TempDir dir;
-  auto db = Database::CompileText(SampleSources(), {}, nullptr);
-  ASSERT_TRUE(db);
   const std::string path = dir.File("sigs.ogdb");
-  ASSERT_TRUE((*db)->Save(path).ok());
-  const std::string good = ReadFile(path);
+  const std::string good = SaveSample(path);
+  ASSERT_FALSE(good.empty());
   // Every byte that belongs to the header, directory or a section (padding aside) matters.
   size_t caught = 0;
   for (size_t i = 0; i < good.size(); i += 7) {
@@ -203,11 +209,9 @@ TEST(Database, EveryFlippedByteIsCaught) {
 
 TEST(Database, TruncatedAndGarbageFilesAreCorrupt) {
   TempDir dir;
-  auto db = Database::CompileText(SampleSources(), {}, nullptr);
-  ASSERT_TRUE(db);
   const std::string path = dir.File("sigs.ogdb");
-  ASSERT_TRUE((*db)->Save(path).ok());
-  const std::string good = ReadFile(path);
+  const std::string good = SaveSample(path);
+  ASSERT_FALSE(good.empty());
   for (size_t len : {size_t{0}, size_t{7}, size_t{100}, good.size() / 2, good.size() - 1}) {
     WriteFile(path, good.substr(0, len));
     auto opened = Database::Open(path);
