@@ -8,9 +8,9 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   # libraries (DESIGN.md)
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libexpected-dev libtomlplusplus-dev
-  libssl-dev libyara-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libyara-dev libpcap-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   # peers for differential tests and benchmarks
-  clamav clamav-testfiles yara openssl python3 hyperfine
+  clamav clamav-testfiles yara openssl python3 hyperfine tshark libndpi-bin python3-scapy
   # real PE files for the ClamAV differential test; Wine runs the Windows build's tests
   wine64 python3-pefile
 )
@@ -29,5 +29,8 @@ echo "install-deps: installing ${missing[*]}" >&2
 sudo_cmd=()
 [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer before apt does.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+  "${sudo_cmd[@]}" debconf-set-selections 2>/dev/null || true
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
