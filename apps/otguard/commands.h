@@ -9,6 +9,7 @@ namespace otguard::cli {
 
 void RegisterSigsCommands(CLI::App& app, int* exit_code);  // sigs compile|info|verify
 void RegisterScanCommands(CLI::App& app, int* exit_code);  // scan, quarantine list|restore
+void RegisterNbaCommands(CLI::App& app, int* exit_code);   // nba analyze|stats|learn|graph
 
 }  // namespace otguard::cli
 

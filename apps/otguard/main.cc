@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   otguard::cli::RegisterSigsCommands(app, &exit_code);
   otguard::cli::RegisterScanCommands(app, &exit_code);
+  otguard::cli::RegisterNbaCommands(app, &exit_code);
 
   app.parse_complete_callback([&] { otguard::InitLogging(log_level); });
   try {

@@ -401,6 +401,10 @@ void Engine::Impl::ProcessPacket(const Packet& p) {
   } else {
     table_.Touch(slot);
   }
+  if (dir == Direction::kToClient && slot->info.packets[1] == 1 &&
+      !(p.tcp_flags & tcp_flags::kRst)) {
+    observer_.OnFlowAnswered(slot->info);
+  }
   if (!analyzers_.empty()) Analyse(slot, p, dir);
 }
 

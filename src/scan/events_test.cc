@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "scan/time_format.h"
+#include "otguard/base/time_format.h"
 
 namespace otguard::scan {
 namespace {

@@ -9,7 +9,7 @@
 #include "otguard/base/bytes.h"
 #include "otguard/platform/crypto.h"
 #include "otguard/platform/process.h"
-#include "scan/time_format.h"
+#include "otguard/base/time_format.h"
 
 namespace otguard::scan {
 namespace {

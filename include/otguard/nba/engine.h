@@ -46,6 +46,8 @@ class FlowObserver {
  public:
   virtual ~FlowObserver() = default;
   virtual void OnFlowStart(const FlowInfo& flow) {}
+  // The server sent its first packet (for TCP: SYN-ACK or data): the service exists.
+  virtual void OnFlowAnswered(const FlowInfo& flow) {}
   // `packet_index` and `ts`: the packet that made the analyser report.
   virtual void OnFinding(const FlowInfo& flow, const Finding& finding, uint64_t packet_index,
                          Micros ts) {}

@@ -1,8 +1,8 @@
-#include "scan/time_format.h"
+#include "otguard/base/time_format.h"
 
 #include <cstdio>
 
-namespace otguard::scan {
+namespace otguard {
 
 std::string Rfc3339UtcFromNs(int64_t ns_since_epoch) {
   using namespace std::chrono;
@@ -29,4 +29,4 @@ std::string Rfc3339Utc(std::chrono::system_clock::time_point t) {
 
 std::string NowRfc3339Utc() { return Rfc3339Utc(std::chrono::system_clock::now()); }
 
-}  // namespace otguard::scan
+}  // namespace otguard

@@ -1,0 +1,70 @@
+// The correlator: sees every engine event in packet order (one thread) and derives what needs
+// more than one flow — baseline deviations, SMB fan-out, slow scans, DNS names for addresses,
+// session statistics, the propagation graph — and turns analyser findings into alerts.
+#ifndef OTGUARD_SRC_NBA_CORRELATOR_H_
+#define OTGUARD_SRC_NBA_CORRELATOR_H_
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "otguard/nba/analysis.h"
+
+namespace otguard::nba::internal {
+
+class Correlator final : public FlowObserver {
+ public:
+  Correlator(const AnalysisOptions& options, const Intel& intel, AnalysisResult& result);
+
+  void OnFlowStart(const FlowInfo& flow) override;
+  void OnFlowAnswered(const FlowInfo& flow) override;
+  void OnFinding(const FlowInfo& flow, const Finding& finding, uint64_t packet_index,
+                 Micros ts) override;
+  void OnFlowEnd(const FlowInfo& flow, FlowEndReason reason) override;
+
+  // After the last event: sorts alerts, completes the graph.
+  void Finish();
+
+ private:
+  struct FanOut {
+    std::deque<std::pair<Micros, IpAddress>> recent;  // first contact per target, in time
+    std::map<IpAddress, Micros> targets;               // all targets in the window
+    bool alerted = false;
+  };
+  struct ScanState {
+    std::map<IpAddress, Micros> failed;  // target -> time of the failed attempt
+    bool alerted = false;
+  };
+
+  void Emit(Alert alert);
+  Alert FromFlow(const FlowInfo& flow, Direction actor, uint64_t packet_index, Micros ts) const;
+  void CheckBaselineOnStart(const FlowInfo& flow);
+  void TrackFanOut(const FlowInfo& flow);
+  void TrackScan(const FlowInfo& flow);
+  void Learn(const FlowInfo& flow);
+  void LearnDns(const Finding& finding);
+  void AddStats(const FlowInfo& flow);
+  void AddEdge(const IpAddress& from, const IpAddress& to, const std::string& kind,
+               Micros ts, const std::string& rule);
+  bool CapNewTalker(const IpAddress& client);
+  std::string NameOf(const IpAddress& ip) const;
+
+  const AnalysisOptions& options_;
+  const Intel& intel_;
+  AnalysisResult& result_;
+  std::set<std::tuple<std::string, IpAddress, IpAddress, std::string>> seen_alerts_;
+  std::set<std::pair<IpAddress, IpAddress>> new_pairs_alerted_;
+  std::set<std::tuple<IpAddress, Transport, uint16_t>> new_services_alerted_;
+  std::set<std::tuple<IpAddress, Transport, uint16_t>> new_outbound_alerted_;
+  std::map<IpAddress, size_t> new_talker_alerts_;
+  std::map<IpAddress, FanOut> fanout_;
+  std::map<std::pair<IpAddress, uint16_t>, ScanState> scans_;
+  std::unordered_map<std::string, std::string> dns_names_;  // address text -> name
+  std::map<std::tuple<IpAddress, IpAddress, std::string>, size_t> edge_index_;
+};
+
+}  // namespace otguard::nba::internal
+
+#endif  // OTGUARD_SRC_NBA_CORRELATOR_H_
