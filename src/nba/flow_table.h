@@ -32,13 +32,20 @@ struct FlowKey {
 };
 FlowKey KeyOf(const Packet& p);
 
+// A segment that arrived ahead of a hole: what was captured of it, and its length on the wire
+// (longer when the capture's snaplen cut it).
+struct PendingSegment {
+  std::vector<uint8_t> data;
+  uint32_t wire_len = 0;
+};
+
 // One direction of a TCP byte stream being put back in order.
 struct Stream {
   bool seq_known = false;
   uint32_t next_seq = 0;
   uint64_t next_offset = 0;  // stream offset of next_seq (no wrap-around)
-  std::map<uint64_t, std::vector<uint8_t>> pending;  // out-of-order segments by offset
-  size_t pending_bytes = 0;
+  std::map<uint64_t, PendingSegment> pending;  // out-of-order segments by offset
+  size_t pending_bytes = 0;  // captured bytes buffered
 };
 
 class FlowContext;

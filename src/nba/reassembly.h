@@ -11,21 +11,43 @@
 
 namespace otguard::nba::internal {
 
+// Buffered bytes count against the byte limit; the number of segments has its own bound so
+// that a flood of segments with nothing captured cannot grow the buffer either.
+inline size_t PendingCost(const PendingSegment& seg) { return seg.data.size(); }
+inline constexpr size_t kMaxPendingSegments = 1024;
+
+// Delivers the bytes of one segment that starts at `off` <= s.next_offset: the part not yet
+// delivered, then a gap for what the capture cut off.
+template <typename Deliver, typename Gap>
+void DeliverSegment(Stream& s, uint64_t off, std::span<const uint8_t> data, uint64_t wire,
+                    Deliver&& deliver, Gap&& gap) {
+  uint64_t skip = s.next_offset - off;
+  if (skip >= wire) return;  // already delivered
+  if (skip < data.size()) {
+    auto fresh = data.subspan(skip);
+    s.next_offset += fresh.size();
+    s.next_seq += static_cast<uint32_t>(fresh.size());
+    deliver(fresh);
+  }
+  uint64_t missing = wire - std::max<uint64_t>(skip, data.size());
+  if (missing > 0) {
+    s.next_offset += missing;
+    s.next_seq += static_cast<uint32_t>(missing);
+    gap(missing);
+  }
+}
+
 // Delivers the pending segments that now follow `s.next_offset`.
-template <typename Deliver>
-void DrainPending(Stream& s, Deliver&& deliver) {
+template <typename Deliver, typename Gap>
+void DrainPending(Stream& s, Deliver&& deliver, Gap&& gap) {
   while (!s.pending.empty()) {
     auto it = s.pending.begin();
     if (it->first > s.next_offset) return;
-    std::vector<uint8_t> data = std::move(it->second);
+    PendingSegment seg = std::move(it->second);
     uint64_t off = it->first;
     s.pending.erase(it);
-    s.pending_bytes -= data.size();
-    uint64_t skip = s.next_offset - off;
-    if (skip >= data.size()) continue;  // already delivered
-    s.next_offset += data.size() - skip;
-    s.next_seq += static_cast<uint32_t>(data.size() - skip);
-    deliver(std::span<const uint8_t>(data).subspan(skip));
+    s.pending_bytes -= PendingCost(seg);
+    DeliverSegment(s, off, seg.data, seg.wire_len, deliver, gap);
   }
 }
 
@@ -37,7 +59,7 @@ void SkipToPending(Stream& s, Deliver&& deliver, Gap&& gap) {
   s.next_offset += hole;
   s.next_seq += static_cast<uint32_t>(hole);
   gap(hole);
-  DrainPending(s, deliver);
+  DrainPending(s, deliver, gap);
 }
 
 // At the end of the flow: whatever is still pending is delivered, with gaps for the holes.
@@ -64,34 +86,25 @@ void Reassemble(Stream& s, const Packet& p, size_t limit, Deliver&& deliver, Gap
     s.next_seq = seq;
   }
   auto rel = static_cast<int32_t>(seq - s.next_seq);
-  uint32_t wire = p.payload_wire_len;
-  std::span<const uint8_t> data = p.payload;
   if (rel <= 0) {
-    uint64_t skip = static_cast<uint64_t>(-static_cast<int64_t>(rel));
-    if (skip >= wire) return;  // a retransmission of delivered bytes
-    if (skip < data.size()) {
-      auto fresh = data.subspan(skip);
-      s.next_offset += fresh.size();
-      s.next_seq += static_cast<uint32_t>(fresh.size());
-      deliver(fresh);
-    }
-    uint64_t missing = wire - std::max<uint64_t>(skip, data.size());
-    if (missing > 0) {  // cut by snaplen: the rest of this segment is a hole
-      s.next_offset += missing;
-      s.next_seq += static_cast<uint32_t>(missing);
-      gap(missing);
-    }
-    DrainPending(s, deliver);
+    uint64_t off = s.next_offset - static_cast<uint64_t>(-static_cast<int64_t>(rel));
+    DeliverSegment(s, off, p.payload, p.payload_wire_len, deliver, gap);
+    DrainPending(s, deliver, gap);
     return;
   }
   // Ahead of what we have: keep it (bounded) until the hole fills or the buffer overflows.
   uint64_t off = s.next_offset + static_cast<uint64_t>(rel);
-  auto& slot = s.pending[off];
-  if (data.size() > slot.size()) {
-    s.pending_bytes += data.size() - slot.size();
-    slot.assign(data.begin(), data.end());
+  auto [it, inserted] = s.pending.try_emplace(off);
+  PendingSegment& seg = it->second;
+  if (!inserted) s.pending_bytes -= PendingCost(seg);
+  if (inserted || p.payload.size() > seg.data.size() || p.payload_wire_len > seg.wire_len) {
+    seg.data.assign(p.payload.begin(), p.payload.end());
+    seg.wire_len = std::max<uint32_t>(p.payload_wire_len, seg.wire_len);
   }
-  while (s.pending_bytes > limit) SkipToPending(s, deliver, gap);
+  s.pending_bytes += PendingCost(seg);
+  while (s.pending_bytes > limit || s.pending.size() > kMaxPendingSegments) {
+    SkipToPending(s, deliver, gap);
+  }
 }
 
 }  // namespace otguard::nba::internal
