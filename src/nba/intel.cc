@@ -39,13 +39,16 @@ Result<uint16_t> ReadPort(const std::filesystem::path& file, const toml::node& n
   return static_cast<uint16_t>(*v);
 }
 
-Status LoadPools(const std::filesystem::path& file, Intel& intel) {
-  toml::table doc;
+Result<toml::table> ParseToml(std::string_view text, const std::filesystem::path& file) {
   try {
-    doc = toml::parse_file(file.string());
+    return toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
-    return TomlError(file, e);
+    return Unexpected(TomlError(file, e));
   }
+}
+
+Status ParsePools(std::string_view text, const std::filesystem::path& file, Intel& intel) {
+  OTGUARD_ASSIGN_OR_RETURN(toml::table doc, ParseToml(text, file));
   if (auto* ports = doc["ports"].as_array()) {
     for (const toml::node& p : *ports) {
       OTGUARD_ASSIGN_OR_RETURN(uint16_t port, ReadPort(file, p));
@@ -69,13 +72,8 @@ Status LoadPools(const std::filesystem::path& file, Intel& intel) {
   return Status::Ok();
 }
 
-Status LoadServices(const std::filesystem::path& file, Intel& intel) {
-  toml::table doc;
-  try {
-    doc = toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    return TomlError(file, e);
-  }
+Status ParseServices(std::string_view text, const std::filesystem::path& file, Intel& intel) {
+  OTGUARD_ASSIGN_OR_RETURN(toml::table doc, ParseToml(text, file));
   auto* services = doc["service"].as_array();
   if (services == nullptr) {
     return Status(StatusCode::kInvalidArgument, file.string() + ": no [[service]]");
@@ -108,15 +106,24 @@ Status LoadServices(const std::filesystem::path& file, Intel& intel) {
 }  // namespace
 
 Result<Intel> Intel::Load(const std::filesystem::path& dir) {
-  Intel intel;
-  for (const char* name : {"mining-pools.toml", "services.toml"}) {
+  std::string texts[2];
+  const char* names[2] = {"mining-pools.toml", "services.toml"};
+  for (int i = 0; i < 2; ++i) {
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(dir / name, ec)) {
-      return Unexpected(Status(StatusCode::kNotFound, (dir / name).string() + ": not found"));
+    if (!std::filesystem::is_regular_file(dir / names[i], ec)) {
+      return Unexpected(Status(StatusCode::kNotFound, (dir / names[i]).string() + ": not found"));
     }
+    OTGUARD_ASSIGN_OR_RETURN(texts[i],
+                             platform::ReadFileToString((dir / names[i]).string(), 16u << 20));
   }
-  OTGUARD_RETURN_IF_ERROR(LoadPools(dir / "mining-pools.toml", intel));
-  OTGUARD_RETURN_IF_ERROR(LoadServices(dir / "services.toml", intel));
+  return FromText(texts[0], texts[1], dir);
+}
+
+Result<Intel> Intel::FromText(std::string_view pools_toml, std::string_view services_toml,
+                              const std::filesystem::path& dir) {
+  Intel intel;
+  OTGUARD_RETURN_IF_ERROR(ParsePools(pools_toml, dir / "mining-pools.toml", intel));
+  OTGUARD_RETURN_IF_ERROR(ParseServices(services_toml, dir / "services.toml", intel));
   return intel;
 }
 

@@ -30,6 +30,9 @@ class Intel {
   // Reads mining-pools.toml and services.toml from `dir`. Errors: kNotFound, kInvalidArgument
   // (with file, line and what is wrong).
   static Result<Intel> Load(const std::filesystem::path& dir);
+  // The same from the two files' texts; `dir` only names them in errors.
+  static Result<Intel> FromText(std::string_view pools_toml, std::string_view services_toml,
+                                const std::filesystem::path& dir = "");
   // The bundled data directory: $OTGUARD_DATA_DIR/nba, else beside the executable, else the
   // source tree this build came from.
   static std::filesystem::path DefaultDir();
