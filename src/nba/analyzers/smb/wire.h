@@ -1,0 +1,54 @@
+// Little-endian field access for SMB messages: every read is bounds-checked and a short
+// message reads as absent (std::nullopt), never past the span.
+#ifndef OTGUARD_SRC_NBA_ANALYZERS_SMB_WIRE_H_
+#define OTGUARD_SRC_NBA_ANALYZERS_SMB_WIRE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace otguard::nba::analyzers::smb {
+
+using Bytes = std::span<const uint8_t>;
+
+inline std::optional<uint8_t> U8(Bytes b, size_t at) {
+  if (at >= b.size()) return std::nullopt;
+  return b[at];
+}
+
+inline std::optional<uint16_t> U16(Bytes b, size_t at) {
+  if (at > b.size() || b.size() - at < 2) return std::nullopt;
+  return static_cast<uint16_t>(b[at] | b[at + 1] << 8);
+}
+
+inline std::optional<uint32_t> U32(Bytes b, size_t at) {
+  if (at > b.size() || b.size() - at < 4) return std::nullopt;
+  return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
+         static_cast<uint32_t>(b[at + 2]) << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
+}
+
+inline std::optional<uint64_t> U64(Bytes b, size_t at) {
+  auto lo = U32(b, at);
+  auto hi = U32(b, at + 4);
+  if (!lo || !hi) return std::nullopt;
+  return static_cast<uint64_t>(*hi) << 32 | *lo;
+}
+
+// Wire text for a person: printable ASCII kept, anything else (and UTF-16's high bytes when
+// `utf16le`) shown as '.', cut at a NUL or after `max` characters. Always valid UTF-8.
+inline std::string PrintableText(Bytes b, bool utf16le, size_t max = 256) {
+  std::string out;
+  const size_t step = utf16le ? 2 : 1;
+  for (size_t i = 0; i + step <= b.size() && out.size() < max; i += step) {
+    uint16_t c = utf16le ? static_cast<uint16_t>(b[i] | b[i + 1] << 8) : b[i];
+    if (c == 0) break;
+    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '.');
+  }
+  return out;
+}
+
+}  // namespace otguard::nba::analyzers::smb
+
+#endif  // OTGUARD_SRC_NBA_ANALYZERS_SMB_WIRE_H_
