@@ -55,6 +55,10 @@ function(otguard_fuzzer name)
     target_compile_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_libraries(${name}_fuzzer PRIVATE ${ARG_DEPS})
+    # One place for every fuzzer, wherever it is declared (analysers declare theirs in their
+    # own folder): the CTest entries above look for it there.
+    set_target_properties(${name}_fuzzer PROPERTIES RUNTIME_OUTPUT_DIRECTORY
+                          ${CMAKE_BINARY_DIR}/fuzz)
     set_property(GLOBAL APPEND PROPERTY OTGUARD_FUZZER_TARGETS ${name}_fuzzer)
   endif()
 endfunction()

@@ -23,12 +23,19 @@ class FuzzContext final : public AnalyzerContext {
     flow_.client = {IpAddress::V4(kClient), 49152};
     flow_.server = {IpAddress::V4(kServer), 0};
     flow_.transport = Transport::kTcp;
-    intel_.AddPoolDomain("minergate.com");
-    intel_.AddPoolPort(45560);
   }
   FlowInfo& mutable_flow() { return flow_; }
   const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
+  const Intel& intel() const override {
+    static const Intel* intel = [] {  // built once: the harness runs millions of inputs
+      auto* i = new Intel();
+      i->AddPoolDomain("minergate.com");
+      i->AddPoolPort(45560);
+      i->AddService(Transport::kTcp, 80, {"http", true, false});
+      return i;
+    }();
+    return *intel;
+  }
   Micros now() const override { return 1'500'000'000'000'000; }
   uint64_t packet_index() const override { return 0; }
   void Report(Finding finding) override {
@@ -40,7 +47,6 @@ class FuzzContext final : public AnalyzerContext {
 
  private:
   FlowInfo flow_;
-  Intel intel_;
 };
 
 }  // namespace

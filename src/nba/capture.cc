@@ -2,6 +2,7 @@
 
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -15,8 +16,13 @@ struct PcapCloser {
 };
 using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
 
+// pcapng allows 64-bit timestamps of any value; times past year 9999 (or before 1970) are
+// clamped so that every later subtraction of two times stays far from overflow.
 Micros ToMicros(const timeval& tv) {
-  return static_cast<Micros>(tv.tv_sec) * kMicrosPerSecond + tv.tv_usec;
+  constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+  int64_t sec = std::clamp<int64_t>(tv.tv_sec, 0, kMaxSeconds);
+  int64_t usec = std::clamp<int64_t>(tv.tv_usec, 0, kMicrosPerSecond - 1);
+  return sec * kMicrosPerSecond + usec;
 }
 
 void NoteError(CaptureCounters& c, std::string message) {
@@ -59,7 +65,8 @@ class FileSource final : public PacketSource {
     size_t best = SIZE_MAX;
     for (size_t i = 0; i < inputs_.size(); ++i) {
       if (!inputs_[i].has_frame) continue;
-      if (best == SIZE_MAX || ToMicros(inputs_[i].header->ts) < ToMicros(inputs_[best].header->ts)) {
+      if (best == SIZE_MAX ||
+          ToMicros(inputs_[i].header->ts) < ToMicros(inputs_[best].header->ts)) {
         best = i;
       }
     }
@@ -109,8 +116,10 @@ class FileSource final : public PacketSource {
 class LiveSource final : public PacketSource {
  public:
   LiveSource(PcapHandle handle, LiveOptions options)
-      : handle_(std::move(handle)), options_(std::move(options)),
-        start_(std::chrono::steady_clock::now()), link_type_(pcap_datalink(handle_.get())) {}
+      : handle_(std::move(handle)),
+        options_(std::move(options)),
+        start_(std::chrono::steady_clock::now()),
+        link_type_(pcap_datalink(handle_.get())) {}
 
   bool Next(Frame& frame) override {
     for (;;) {
@@ -170,8 +179,8 @@ Result<std::unique_ptr<PacketSource>> OpenCaptureFiles(
     if (!std::filesystem::exists(file, ec)) {
       return Unexpected(Status(StatusCode::kNotFound, file.string() + ": no such file"));
     }
-    pcap_t* p = pcap_open_offline_with_tstamp_precision(file.c_str(), PCAP_TSTAMP_PRECISION_MICRO,
-                                                        err);
+    pcap_t* p =
+        pcap_open_offline_with_tstamp_precision(file.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err);
     if (p == nullptr) {
       return Unexpected(Status(StatusCode::kInvalidArgument, file.string() + ": " + err));
     }
@@ -195,8 +204,8 @@ Result<std::unique_ptr<PacketSource>> OpenLiveCapture(const LiveOptions& options
   pcap_set_buffer_size(handle.get(), options.buffer_mb * 1024 * 1024);
   int rc = pcap_activate(handle.get());
   if (rc < 0) {
-    std::string msg = options.interface + ": " + pcap_statustostr(rc) + " " +
-                      pcap_geterr(handle.get());
+    std::string msg =
+        options.interface + ": " + pcap_statustostr(rc) + " " + pcap_geterr(handle.get());
     StatusCode code = StatusCode::kIoError;
     if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
       code = StatusCode::kPermissionDenied;
@@ -206,8 +215,7 @@ Result<std::unique_ptr<PacketSource>> OpenLiveCapture(const LiveOptions& options
     return Unexpected(Status(code, msg));
   }
   OTGUARD_RETURN_IF_ERROR(ApplyFilter(handle.get(), options.filter, options.interface));
-  return std::unique_ptr<PacketSource>(
-      std::make_unique<LiveSource>(std::move(handle), options));
+  return std::unique_ptr<PacketSource>(std::make_unique<LiveSource>(std::move(handle), options));
 }
 
 }  // namespace otguard::nba

@@ -17,6 +17,9 @@ using internal::FlowKey;
 using internal::FlowSlot;
 using internal::TimeoutClass;
 
+// Times are kept within [1970, 9999] so that differences of two times never overflow.
+constexpr Micros kMaxMicros = 253402300799 * kMicrosPerSecond;
+
 uint64_t FlowHash(const Packet& p) {
   FlowKey k = internal::KeyOf(p);
   // Not absl::Hash: shards of one analysis and the tools that check them must agree, and
@@ -136,11 +139,14 @@ Engine::Impl::Impl(EngineOptions options, const Intel& intel, FlowObserver& obse
 
 Micros Engine::Impl::IdleTimeout(TimeoutClass c) const {
   switch (c) {
-    case TimeoutClass::kTcp: return options_.tcp_idle_timeout;
-    case TimeoutClass::kUdp: return options_.udp_idle_timeout;
-    case TimeoutClass::kClosed: return std::min<Micros>(options_.tcp_idle_timeout,
-                                                        30 * kMicrosPerSecond);
-    default: return options_.other_idle_timeout;
+    case TimeoutClass::kTcp:
+      return options_.tcp_idle_timeout;
+    case TimeoutClass::kUdp:
+      return options_.udp_idle_timeout;
+    case TimeoutClass::kClosed:
+      return std::min<Micros>(options_.tcp_idle_timeout, 30 * kMicrosPerSecond);
+    default:
+      return options_.other_idle_timeout;
   }
 }
 
@@ -161,7 +167,17 @@ void Engine::Impl::Expire(Micros now) {
 }
 
 void Engine::Impl::EndFlow(FlowSlot* slot, FlowEndReason reason) {
-  if (slot->analysis) FinishAll(slot);
+  if (slot->analysis) {
+    // What analysers report when the flow ends belongs to the flow's last packet, not to
+    // whichever packet made the engine notice the end (that differs between shard counts).
+    Micros now = now_;
+    uint64_t index = packet_index_;
+    now_ = slot->info.last_seen;
+    packet_index_ = slot->info.last_packet_index;
+    FinishAll(slot);
+    now_ = now;
+    packet_index_ = index;
+  }
   observer_.OnFlowEnd(slot->info, reason);
   table_.Erase(slot);
 }
@@ -272,6 +288,7 @@ void Engine::Impl::Account(FlowSlot* slot, const Packet& p, Direction dir) {
   info.bytes[d] += p.wire_len;
   info.payload_bytes[d] += p.payload_wire_len;
   info.last_seen = std::max(info.last_seen, p.ts);
+  info.last_packet_index = p.index;
   if (p.transport != Transport::kTcp) return;
   uint8_t f = p.tcp_flags;
   if (f & tcp_flags::kRst) {
@@ -321,9 +338,9 @@ void Engine::Impl::GapAll(FlowSlot* slot, Direction dir, uint64_t len) {
 void Engine::Impl::FinishAll(FlowSlot* slot) {
   FlowAnalysis& fa = *slot->analysis;
   for (Direction dir : {Direction::kToServer, Direction::kToClient}) {
-    internal::FlushPending(fa.streams[Index(dir)],
-                           [&](std::span<const uint8_t> d) { DeliverAll(slot, dir, d); },
-                           [&](uint64_t gap) { GapAll(slot, dir, gap); });
+    internal::FlushPending(
+        fa.streams[Index(dir)], [&](std::span<const uint8_t> d) { DeliverAll(slot, dir, d); },
+        [&](uint64_t gap) { GapAll(slot, dir, gap); });
   }
   for (auto& [info, a] : fa.analyzers) {
     if (!a || a->stopped()) continue;
@@ -354,8 +371,8 @@ void Engine::Impl::Analyse(FlowSlot* slot, const Packet& p, Direction dir) {
   auto deliver = [&](std::span<const uint8_t> d) { DeliverAll(slot, dir, d); };
   auto gap = [&](uint64_t len) { GapAll(slot, dir, len); };
   if (p.transport == Transport::kTcp) {
-    internal::Reassemble(slot->analysis->streams[Index(dir)], p, options_.reassembly_limit,
-                         deliver, gap);
+    internal::Reassemble(slot->analysis->streams[Index(dir)], p, options_.reassembly_limit, deliver,
+                         gap);
   } else if (!p.payload.empty()) {
     deliver(p.payload);
     if (p.payload.size() < p.payload_wire_len) gap(p.payload_wire_len - p.payload.size());
@@ -427,7 +444,7 @@ void Engine::ProcessFrame(int link_type, std::span<const uint8_t> frame, uint32_
   ++c.packets;
   c.bytes += wire_len;
   Packet p;
-  p.ts = ts;
+  p.ts = std::clamp<Micros>(ts, 0, kMaxMicros);
   p.index = index;
   if (frame.size() > wire_len) {
     ++c.anomalies[static_cast<size_t>(Anomaly::kBadCaptureLength)];
@@ -444,6 +461,12 @@ void Engine::ProcessFrame(int link_type, std::span<const uint8_t> frame, uint32_
 void Engine::ProcessPacket(const Packet& packet) {
   ++impl_->counters_.packets;
   impl_->counters_.bytes += packet.wire_len;
+  if (packet.ts < 0 || packet.ts > kMaxMicros) {
+    Packet clamped = packet;
+    clamped.ts = std::clamp<Micros>(packet.ts, 0, kMaxMicros);
+    impl_->ProcessPacket(clamped);
+    return;
+  }
   impl_->ProcessPacket(packet);
 }
 

@@ -52,7 +52,7 @@ struct FlowInfo {
   uint16_t vlan = 0;
   TcpState tcp_state = TcpState::kNone;
   Micros first_seen = 0, last_seen = 0;
-  uint64_t first_packet_index = 0;
+  uint64_t first_packet_index = 0, last_packet_index = 0;
   uint64_t packets[2] = {0, 0};        // indexed by Direction
   uint64_t bytes[2] = {0, 0};          // wire bytes
   uint64_t payload_bytes[2] = {0, 0};  // transport payload bytes announced by the headers
