@@ -50,8 +50,8 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
     Fail(cmd, "give capture files or --iface (one of them)");
     return std::nullopt;
   }
-  std::filesystem::path data = a.data_dir.empty() ? nba::Intel::DefaultDir()
-                                                  : std::filesystem::path(a.data_dir) / "nba";
+  std::filesystem::path data =
+      a.data_dir.empty() ? nba::Intel::DefaultDir() : std::filesystem::path(a.data_dir) / "nba";
   auto intel = nba::Intel::Load(data);
   if (!intel) {
     Fail(cmd, intel.error().ToString());
@@ -59,7 +59,8 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
   }
   options.engine.max_flows = a.max_flows;
   options.detection.fanout_hosts = a.fanout_hosts;
-  options.detection.fanout_window = static_cast<nba::Micros>(a.fanout_seconds * nba::kMicrosPerSecond);
+  options.detection.fanout_window =
+      static_cast<nba::Micros>(a.fanout_seconds * nba::kMicrosPerSecond);
   options.detection.scan_hosts = a.scan_hosts;
   nba::SourceFactory open;
   if (!a.iface.empty()) {
@@ -202,8 +203,10 @@ void AddInputOptions(CLI::App* cmd, NbaArgs& a) {
   cmd->add_option("--duration", a.duration, "live: stop after this many seconds (0: Ctrl-C)");
   cmd->add_option("--threads", a.threads, "engine threads for files")->capture_default_str();
   cmd->add_option("--data-dir", a.data_dir, "otguard data directory (default: bundled data)");
-  cmd->add_option("--max-flows", a.max_flows, "flow table size; the oldest flow is evicted "
-                                              "beyond it")->capture_default_str();
+  cmd->add_option("--max-flows", a.max_flows,
+                  "flow table size; the oldest flow is evicted "
+                  "beyond it")
+      ->capture_default_str();
   cmd->add_option("--summary-json", a.summary_json, "write counters and anomalies as JSON");
 }
 
@@ -214,8 +217,9 @@ void RegisterNbaCommands(CLI::App& app, int* exit_code) {
   nba->require_subcommand(1);
   auto args = std::make_shared<NbaArgs>();
 
-  auto* analyze = nba->add_subcommand("analyze", "alerts: exploits, lateral movement, scans, "
-                                                 "downloads, mining, ICS writes, baseline changes");
+  auto* analyze = nba->add_subcommand("analyze",
+                                      "alerts: exploits, lateral movement, scans, "
+                                      "downloads, mining, ICS writes, baseline changes");
   AddInputOptions(analyze, *args);
   analyze->add_option("--baseline", args->baseline, "alert on what this baseline lacks");
   analyze->add_flag("--json", args->json, "alerts as JSON lines (otguard event schema)");

@@ -47,19 +47,27 @@ uint32_t SignatureId(const std::string& rule) {
 int EveSeverity(Severity s) {  // Suricata: 1 highest, 3 lowest
   switch (s) {
     case Severity::kCritical:
-    case Severity::kHigh: return 1;
-    case Severity::kMedium: return 2;
-    default: return 3;
+    case Severity::kHigh:
+      return 1;
+    case Severity::kMedium:
+      return 2;
+    default:
+      return 3;
   }
 }
 
 std::string UpperTransport(Transport t) {
   switch (t) {
-    case Transport::kTcp: return "TCP";
-    case Transport::kUdp: return "UDP";
-    case Transport::kIcmp: return "ICMP";
-    case Transport::kIcmpV6: return "IPv6-ICMP";
-    default: return "OTHER";
+    case Transport::kTcp:
+      return "TCP";
+    case Transport::kUdp:
+      return "UDP";
+    case Transport::kIcmp:
+      return "ICMP";
+    case Transport::kIcmpV6:
+      return "IPv6-ICMP";
+    default:
+      return "OTHER";
   }
 }
 
@@ -83,13 +91,16 @@ nlohmann::json AlertToEcs(const Alert& a) {
                 {"type", json::array({"info"})},
                 {"action", "detected"},
                 {"severity", SeverityNumber(a.severity)}};
-  j["rule"] = {{"name", a.rule}, {"category", CategoryName(a.category)},
-               {"description", a.message}, {"ruleset", "otguard-nba"}};
+  j["rule"] = {{"name", a.rule},
+               {"category", CategoryName(a.category)},
+               {"description", a.message},
+               {"ruleset", "otguard-nba"}};
   if (!a.technique.empty()) {
     bool ics = a.technique.size() == 5 && a.technique.compare(0, 2, "T0") == 0;
     j["threat"] = {{"framework", ics ? "MITRE ATT&CK for ICS" : "MITRE ATT&CK"},
-                   {"technique", {{"id", json::array({a.technique})},
-                                  {"name", json::array({TechniqueName(a.technique)})}}}};
+                   {"technique",
+                    {{"id", json::array({a.technique})},
+                     {"name", json::array({TechniqueName(a.technique)})}}}};
   }
   j["source"] = {{"ip", a.source.ip.ToString()}};
   j["destination"] = {{"ip", a.destination.ip.ToString()}};

@@ -88,10 +88,18 @@ class Recorder final : public FlowObserver {
 
 void Replay(Event& e, internal::Correlator& c) {
   switch (e.type) {
-    case Event::Type::kStart: c.OnFlowStart(e.flow); break;
-    case Event::Type::kAnswered: c.OnFlowAnswered(e.flow); break;
-    case Event::Type::kFinding: c.OnFinding(e.flow, e.finding, e.packet_index, e.ts); break;
-    case Event::Type::kEnd: c.OnFlowEnd(e.flow, e.reason); break;
+    case Event::Type::kStart:
+      c.OnFlowStart(e.flow);
+      break;
+    case Event::Type::kAnswered:
+      c.OnFlowAnswered(e.flow);
+      break;
+    case Event::Type::kFinding:
+      c.OnFinding(e.flow, e.finding, e.packet_index, e.ts);
+      break;
+    case Event::Type::kEnd:
+      c.OnFlowEnd(e.flow, e.reason);
+      break;
   }
 }
 
@@ -171,8 +179,7 @@ Status RunSharded(const SourceFactory& open, const AnalysisOptions& options, con
   }
   std::vector<std::thread> threads;
   for (size_t i = 0; i < n; ++i) {
-    threads.emplace_back(
-        [&, i] { RunShard(*sources[i], *engines[i], *recorders[i], queues[i]); });
+    threads.emplace_back([&, i] { RunShard(*sources[i], *engines[i], *recorders[i], queues[i]); });
   }
   Merge(queues, correlator);
   for (auto& t : threads) t.join();
@@ -205,8 +212,7 @@ Result<AnalysisResult> Analyze(const SourceFactory& open, const AnalysisOptions&
     OTGUARD_RETURN_IF_ERROR(RunSharded(open, options, intel, correlator, result));
   }
   correlator.Finish();
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

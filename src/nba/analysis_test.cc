@@ -39,7 +39,7 @@ TEST(AnalysisTest, SmbFanOutFiresOnBothWormWaves) {
   std::set<std::string> first_wave;
   for (const auto& t : fanout[0]->fields["nba"]["targets"]) first_wave.insert(t);
   EXPECT_EQ(first_wave, (std::set<std::string>{"192.168.116.138", "192.168.116.143",
-                                                "192.168.116.150", "192.168.116.172"}));
+                                               "192.168.116.150", "192.168.116.172"}));
   EXPECT_EQ(fanout[0]->evidence_times.size(), 4u);
   EXPECT_EQ(fanout[1]->source.ip.ToString(), "192.168.116.138");
 }

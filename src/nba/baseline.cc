@@ -21,8 +21,8 @@ Result<IpAddress> ParseIp(const nlohmann::json& j, const char* key) {
   }
   auto ip = IpAddress::Parse(j[key].get<std::string>());
   if (!ip) {
-    return Unexpected(Status(StatusCode::kInvalidArgument,
-                             "bad address '" + j[key].get<std::string>() + "'"));
+    return Unexpected(
+        Status(StatusCode::kInvalidArgument, "bad address '" + j[key].get<std::string>() + "'"));
   }
   return *ip;
 }
@@ -51,9 +51,8 @@ Status ParseEntries(const nlohmann::json& doc, const char* section,
   for (const auto& e : doc[section]) {
     Status s = e.is_object() ? each(e) : Status(StatusCode::kInvalidArgument, "not an object");
     if (!s.ok()) {
-      return Status(StatusCode::kInvalidArgument,
-                    std::string(section) + "[" + std::to_string(i) + "]: " +
-                        std::string(s.message()));
+      return Status(StatusCode::kInvalidArgument, std::string(section) + "[" + std::to_string(i) +
+                                                      "]: " + std::string(s.message()));
     }
     ++i;
   }
@@ -87,16 +86,21 @@ std::string Baseline::ToJson() const {
   using nlohmann::json;
   json talks = json::array(), services = json::array(), ops = json::array();
   for (const auto& [t, n] : talks_) {
-    talks.push_back({{"client", t.client.ToString()}, {"server", t.server.ToString()},
-                     {"transport", TransportName(t.transport)}, {"port", t.port}, {"flows", n}});
+    talks.push_back({{"client", t.client.ToString()},
+                     {"server", t.server.ToString()},
+                     {"transport", TransportName(t.transport)},
+                     {"port", t.port},
+                     {"flows", n}});
   }
   for (const auto& s : services_) {
-    services.push_back({{"host", s.host.ToString()}, {"transport", TransportName(s.transport)},
-                        {"port", s.port}});
+    services.push_back(
+        {{"host", s.host.ToString()}, {"transport", TransportName(s.transport)}, {"port", s.port}});
   }
   for (const auto& [o, n] : operations_) {
-    ops.push_back({{"client", o.client.ToString()}, {"server", o.server.ToString()},
-                   {"operation", o.operation}, {"count", n}});
+    ops.push_back({{"client", o.client.ToString()},
+                   {"server", o.server.ToString()},
+                   {"operation", o.operation},
+                   {"count", n}});
   }
   json doc = {{"otguard_baseline", kFormatVersion},
               {"talkers", std::move(talks)},
@@ -124,8 +128,8 @@ Result<Baseline> Baseline::Parse(std::string_view text) {
     OTGUARD_ASSIGN_OR_RETURN(IpAddress server, ParseIp(e, "server"));
     OTGUARD_ASSIGN_OR_RETURN(Transport t, ParseTransportField(e));
     OTGUARD_ASSIGN_OR_RETURN(uint16_t port, ParsePort(e));
-    uint64_t flows = e.contains("flows") && e["flows"].is_number_unsigned()
-                         ? e["flows"].get<uint64_t>() : 1;
+    uint64_t flows =
+        e.contains("flows") && e["flows"].is_number_unsigned() ? e["flows"].get<uint64_t>() : 1;
     b.AddTalk({client, server, t, port}, flows);
     return Status::Ok();
   }));
@@ -142,8 +146,8 @@ Result<Baseline> Baseline::Parse(std::string_view text) {
     if (!e.contains("operation") || !e["operation"].is_string()) {
       return Status(StatusCode::kInvalidArgument, "missing operation");
     }
-    uint64_t n = e.contains("count") && e["count"].is_number_unsigned()
-                     ? e["count"].get<uint64_t>() : 1;
+    uint64_t n =
+        e.contains("count") && e["count"].is_number_unsigned() ? e["count"].get<uint64_t>() : 1;
     b.AddOperation({client, server, e["operation"].get<std::string>()}, n);
     return Status::Ok();
   }));
@@ -155,8 +159,8 @@ Result<Baseline> Baseline::Load(const std::filesystem::path& file) {
   if (!text) return Unexpected(text.error());
   auto b = Parse(*text);
   if (!b) {
-    return Unexpected(Status(b.error().code(), file.string() + ": " +
-                                                   std::string(b.error().message())));
+    return Unexpected(
+        Status(b.error().code(), file.string() + ": " + std::string(b.error().message())));
   }
   return b;
 }

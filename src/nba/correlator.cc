@@ -82,8 +82,8 @@ void Correlator::CheckBaselineOnStart(const FlowInfo& flow) {
     a.message = std::move(message);
     Emit(std::move(a));
   };
-  std::string what = client.ToString() + " -> " + server.ToString() + " " +
-                     PortText(flow.transport, port);
+  std::string what =
+      client.ToString() + " -> " + server.ToString() + " " + PortText(flow.transport, port);
   if (flow.transport == Transport::kTcp && IsSmbPort(port) &&
       !b.HasTalk({client, server, Transport::kTcp, 445}) &&
       !b.HasTalk({client, server, Transport::kTcp, 139})) {
@@ -100,9 +100,9 @@ void Correlator::CheckBaselineOnStart(const FlowInfo& flow) {
       new_outbound_alerted_.emplace(client, flow.transport, port).second) {
     bool pool = intel_.IsPoolPort(port);
     alert("nba.new_outbound_port", Category::kPolicy, pool ? Severity::kHigh : Severity::kMedium,
-          "T0885", client.ToString() + " uses " + PortText(flow.transport, port) +
-                       " for the first time (not in the baseline)" +
-                       (pool ? "; a mining-pool port" : ""));
+          "T0885",
+          client.ToString() + " uses " + PortText(flow.transport, port) +
+              " for the first time (not in the baseline)" + (pool ? "; a mining-pool port" : ""));
   }
 }
 
@@ -132,23 +132,23 @@ void Correlator::TrackFanOut(const FlowInfo& flow) {
   Micros span = by_time.back().first - by_time.front().first;
   a.message = flow.client.ip.ToString() + " opened SMB to " + std::to_string(by_time.size()) +
               " hosts in " + std::to_string(span / 1000) + " ms";
-  a.fields = {{"nba", {{"targets", targets},
-                       {"window_seconds", options_.detection.fanout_window / kMicrosPerSecond},
-                       {"span_ms", span / 1000}}}};
+  a.fields = {{"nba",
+               {{"targets", targets},
+                {"window_seconds", options_.detection.fanout_window / kMicrosPerSecond},
+                {"span_ms", span / 1000}}}};
   Emit(std::move(a));
 }
 
 void Correlator::TrackScan(const FlowInfo& flow) {
   if (flow.transport != Transport::kTcp) return;
-  bool answered = flow.packets[Index(Direction::kToClient)] > 0 &&
-                  flow.tcp_state != TcpState::kReset;
-  bool refused = flow.tcp_state == TcpState::kReset &&
-                 flow.payload_bytes[Index(Direction::kToClient)] == 0;
+  bool answered =
+      flow.packets[Index(Direction::kToClient)] > 0 && flow.tcp_state != TcpState::kReset;
+  bool refused =
+      flow.tcp_state == TcpState::kReset && flow.payload_bytes[Index(Direction::kToClient)] == 0;
   if (answered && !refused) return;
   if (flow.packets[Index(Direction::kToServer)] == 0) return;
-  if (options_.baseline &&
-      options_.baseline->HasTalk({flow.client.ip, flow.server.ip, flow.transport,
-                                  flow.server.port})) {
+  if (options_.baseline && options_.baseline->HasTalk({flow.client.ip, flow.server.ip,
+                                                       flow.transport, flow.server.port})) {
     return;
   }
   ScanState& s = scans_[{flow.client.ip, flow.server.port}];
@@ -214,7 +214,7 @@ void Correlator::OnFlowAnswered(const FlowInfo& flow) {
   a.rule = "nba.new_service";
   a.category = Category::kNewService;
   a.severity = intel_.IsPoolPort(flow.server.port) || flow.server.port > 1024 ? Severity::kHigh
-                                                                               : Severity::kMedium;
+                                                                              : Severity::kMedium;
   a.technique = "T0869";
   a.message = flow.server.ip.ToString() + " answers on " +
               PortText(flow.transport, flow.server.port) + ", a service not in the baseline";
@@ -231,8 +231,8 @@ void Correlator::LearnDns(const Finding& finding) {
       dns["cname_chain"].size() > 1 && dns["cname_chain"].back().is_string()) {
     canonical = dns["cname_chain"].back().get<std::string>();
   }
-  std::string label = canonical.empty() || canonical == name ? name
-                                                             : name + " (CNAME " + canonical + ")";
+  std::string label =
+      canonical.empty() || canonical == name ? name : name + " (CNAME " + canonical + ")";
   for (const auto& addr : dns["addresses"]) {
     if (!addr.is_string()) continue;
     auto ip = IpAddress::Parse(addr.get<std::string>());

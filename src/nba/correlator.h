@@ -30,7 +30,7 @@ class Correlator final : public FlowObserver {
  private:
   struct FanOut {
     std::deque<std::pair<Micros, IpAddress>> recent;  // first contact per target, in time
-    std::map<IpAddress, Micros> targets;               // all targets in the window
+    std::map<IpAddress, Micros> targets;              // all targets in the window
     bool alerted = false;
   };
   struct ScanState {
@@ -46,8 +46,8 @@ class Correlator final : public FlowObserver {
   void Learn(const FlowInfo& flow);
   void LearnDns(const Finding& finding);
   void AddStats(const FlowInfo& flow);
-  void AddEdge(const IpAddress& from, const IpAddress& to, const std::string& kind,
-               Micros ts, const std::string& rule);
+  void AddEdge(const IpAddress& from, const IpAddress& to, const std::string& kind, Micros ts,
+               const std::string& rule);
   bool CapNewTalker(const IpAddress& client);
   std::string NameOf(const IpAddress& ip) const;
 

@@ -67,8 +67,8 @@ TEST(EngineTest, IdleFlowsExpireAndFullTableEvictsTheOldest) {
   Engine engine(options, Intel(), c);
   uint8_t none[1] = {};
   auto syn = [&](const char* src, Micros ts, uint64_t i) {
-    engine.ProcessPacket(Tcp(src, 40000, "10.0.0.9", 80, tcp_flags::kSyn, 0,
-                             std::span(none, 0), ts, i));
+    engine.ProcessPacket(
+        Tcp(src, 40000, "10.0.0.9", 80, tcp_flags::kSyn, 0, std::span(none, 0), ts, i));
   };
   syn("10.0.0.1", 0, 0);
   syn("10.0.0.2", 1, 1);

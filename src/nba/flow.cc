@@ -11,24 +11,36 @@ namespace otguard::nba {
 
 std::string_view TcpStateName(TcpState s) {
   switch (s) {
-    case TcpState::kNone: return "none";
-    case TcpState::kSynSent: return "syn_sent";
-    case TcpState::kEstablished: return "established";
-    case TcpState::kMidStream: return "midstream";
-    case TcpState::kClosing: return "closing";
-    case TcpState::kClosed: return "closed";
-    case TcpState::kReset: return "reset";
+    case TcpState::kNone:
+      return "none";
+    case TcpState::kSynSent:
+      return "syn_sent";
+    case TcpState::kEstablished:
+      return "established";
+    case TcpState::kMidStream:
+      return "midstream";
+    case TcpState::kClosing:
+      return "closing";
+    case TcpState::kClosed:
+      return "closed";
+    case TcpState::kReset:
+      return "reset";
   }
   return "none";
 }
 
 std::string_view FlowEndReasonName(FlowEndReason r) {
   switch (r) {
-    case FlowEndReason::kClosed: return "closed";
-    case FlowEndReason::kIdleTimeout: return "idle_timeout";
-    case FlowEndReason::kActiveTimeout: return "active_timeout";
-    case FlowEndReason::kEvicted: return "evicted";
-    case FlowEndReason::kEndOfInput: return "end_of_input";
+    case FlowEndReason::kClosed:
+      return "closed";
+    case FlowEndReason::kIdleTimeout:
+      return "idle_timeout";
+    case FlowEndReason::kActiveTimeout:
+      return "active_timeout";
+    case FlowEndReason::kEvicted:
+      return "evicted";
+    case FlowEndReason::kEndOfInput:
+      return "end_of_input";
   }
   return "closed";
 }
@@ -68,9 +80,8 @@ std::string CommunityId(const FlowInfo& flow) {
 
 std::string_view CategoryName(Category c) {
   static constexpr std::string_view kNames[] = {
-      "malware", "exploit",    "lateral-movement", "scan",   "download",
-      "mining",  "c2",         "ics-write",        "new-talker", "new-service",
-      "policy",  "ioc",        "hardening"};
+      "malware",   "exploit",    "lateral-movement", "scan",   "download", "mining",   "c2",
+      "ics-write", "new-talker", "new-service",      "policy", "ioc",      "hardening"};
   return kNames[static_cast<size_t>(c)];
 }
 

@@ -76,8 +76,14 @@ FlowSlot* FlowTable::Oldest(TimeoutClass c) {
 void FlowTable::Unlink(uint32_t i) {
   FlowSlot& s = *by_index_[i];
   auto& list = lists_[static_cast<size_t>(s.timeout_class)];
-  if (s.prev != FlowSlot::kNone) by_index_[s.prev]->next = s.next; else list.head = s.next;
-  if (s.next != FlowSlot::kNone) by_index_[s.next]->prev = s.prev; else list.tail = s.prev;
+  if (s.prev != FlowSlot::kNone)
+    by_index_[s.prev]->next = s.next;
+  else
+    list.head = s.next;
+  if (s.next != FlowSlot::kNone)
+    by_index_[s.next]->prev = s.prev;
+  else
+    list.tail = s.prev;
   s.prev = s.next = FlowSlot::kNone;
 }
 
@@ -86,7 +92,10 @@ void FlowTable::LinkTail(uint32_t i) {
   auto& list = lists_[static_cast<size_t>(s.timeout_class)];
   s.prev = list.tail;
   s.next = FlowSlot::kNone;
-  if (list.tail != FlowSlot::kNone) by_index_[list.tail]->next = i; else list.head = i;
+  if (list.tail != FlowSlot::kNone)
+    by_index_[list.tail]->next = i;
+  else
+    list.head = i;
   list.tail = i;
 }
 

@@ -43,9 +43,9 @@ struct PendingSegment {
 struct Stream {
   bool seq_known = false;
   uint32_t next_seq = 0;
-  uint64_t next_offset = 0;  // stream offset of next_seq (no wrap-around)
+  uint64_t next_offset = 0;                    // stream offset of next_seq (no wrap-around)
   std::map<uint64_t, PendingSegment> pending;  // out-of-order segments by offset
-  size_t pending_bytes = 0;  // captured bytes buffered
+  size_t pending_bytes = 0;                    // captured bytes buffered
 };
 
 class FlowContext;
@@ -89,7 +89,8 @@ class FlowTable {
   size_t size() const { return index_.size(); }
   template <typename F>
   void ForEach(F f) {
-    for (auto& s : slots_) if (s.in_use) f(s);
+    for (auto& s : slots_)
+      if (s.in_use) f(s);
   }
 
  private:
@@ -101,7 +102,9 @@ class FlowTable {
   std::deque<FlowSlot> slots_;  // stable addresses
   std::vector<uint32_t> free_;
   std::vector<FlowSlot*> by_index_;
-  struct List { uint32_t head = FlowSlot::kNone, tail = FlowSlot::kNone; };
+  struct List {
+    uint32_t head = FlowSlot::kNone, tail = FlowSlot::kNone;
+  };
   std::array<List, static_cast<size_t>(TimeoutClass::kCount)> lists_;
 };
 

@@ -1,8 +1,8 @@
 #include "otguard/nba/intel.h"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cctype>
-#include <toml++/toml.h>
 
 #include "otguard/platform/files.h"
 #include "otguard/platform/process.h"
@@ -21,16 +21,16 @@ std::string Lower(std::string_view s) {
 }
 
 Status TomlError(const std::filesystem::path& file, const toml::parse_error& e) {
-  return Status(StatusCode::kInvalidArgument,
-                file.string() + ":" + std::to_string(e.source().begin.line) + ": " +
-                    std::string(e.description()));
+  return Status(StatusCode::kInvalidArgument, file.string() + ":" +
+                                                  std::to_string(e.source().begin.line) + ": " +
+                                                  std::string(e.description()));
 }
 
 Status FieldError(const std::filesystem::path& file, const toml::node& node,
                   std::string_view what) {
-  return Status(StatusCode::kInvalidArgument, file.string() + ":" +
-                                                  std::to_string(node.source().begin.line) +
-                                                  ": " + std::string(what));
+  return Status(
+      StatusCode::kInvalidArgument,
+      file.string() + ":" + std::to_string(node.source().begin.line) + ": " + std::string(what));
 }
 
 Result<uint16_t> ReadPort(const std::filesystem::path& file, const toml::node& node) {
@@ -56,7 +56,8 @@ Status ParsePools(std::string_view text, const std::filesystem::path& file, Inte
     }
   }
   auto* pools = doc["pool"].as_array();
-  if (pools == nullptr) return Status(StatusCode::kInvalidArgument, file.string() + ": no [[pool]]");
+  if (pools == nullptr)
+    return Status(StatusCode::kInvalidArgument, file.string() + ": no [[pool]]");
   for (const toml::node& entry : *pools) {
     const toml::table* t = entry.as_table();
     auto domain = t ? (*t)["domain"].value<std::string>() : std::nullopt;

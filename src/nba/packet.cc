@@ -148,9 +148,12 @@ std::optional<Anomaly> DecodeEthernet(Bytes f, Packet& out) {
 std::optional<Anomaly> DecodeRawIp(Bytes f, Packet& out) {
   if (f.empty()) return Anomaly::kTruncatedLink;
   switch (f[0] >> 4) {
-    case 4: return DecodeIpv4(f, out);
-    case 6: return DecodeIpv6(f, out);
-    default: return Anomaly::kNotIp;
+    case 4:
+      return DecodeIpv4(f, out);
+    case 6:
+      return DecodeIpv6(f, out);
+    default:
+      return Anomaly::kNotIp;
   }
 }
 
@@ -194,20 +197,26 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
 
 std::string_view TransportName(Transport t) {
   switch (t) {
-    case Transport::kTcp: return "tcp";
-    case Transport::kUdp: return "udp";
-    case Transport::kIcmp: return "icmp";
-    case Transport::kIcmpV6: return "ipv6-icmp";
-    case Transport::kOther: break;
+    case Transport::kTcp:
+      return "tcp";
+    case Transport::kUdp:
+      return "udp";
+    case Transport::kIcmp:
+      return "icmp";
+    case Transport::kIcmpV6:
+      return "ipv6-icmp";
+    case Transport::kOther:
+      break;
   }
   return "other";
 }
 
 std::string_view AnomalyName(Anomaly a) {
   static constexpr std::string_view kNames[] = {
-      "truncated_link", "unsupported_link", "not_ip", "truncated_ip", "bad_ip_header",
-      "ip_fragment", "truncated_transport", "bad_tcp_offset", "bad_udp_length", "snaplen_cut",
-      "too_many_headers", "bad_capture_length"};
+      "truncated_link",      "unsupported_link", "not_ip",
+      "truncated_ip",        "bad_ip_header",    "ip_fragment",
+      "truncated_transport", "bad_tcp_offset",   "bad_udp_length",
+      "snaplen_cut",         "too_many_headers", "bad_capture_length"};
   static_assert(std::size(kNames) == static_cast<size_t>(Anomaly::kCount));
   return kNames[static_cast<size_t>(a)];
 }

@@ -13,10 +13,28 @@ std::vector<uint8_t> TcpFrame(std::vector<uint8_t> payload, bool vlan = false) {
   if (vlan) f.insert(f.end(), {0x81, 0x00, 0x00, 0x2a});
   f.insert(f.end(), {0x08, 0x00});
   uint16_t total = static_cast<uint16_t>(20 + 20 + payload.size());
-  f.insert(f.end(), {0x45, 0, static_cast<uint8_t>(total >> 8), static_cast<uint8_t>(total), 0, 1,
-                     0x40, 0, 64, 6, 0, 0, 192, 168, 1, 10, 192, 168, 1, 20});
-  f.insert(f.end(), {0xc0, 0x01, 0x01, 0xbd, 0, 0, 0, 100, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff,
-                     0, 0, 0, 0});
+  f.insert(f.end(), {0x45,
+                     0,
+                     static_cast<uint8_t>(total >> 8),
+                     static_cast<uint8_t>(total),
+                     0,
+                     1,
+                     0x40,
+                     0,
+                     64,
+                     6,
+                     0,
+                     0,
+                     192,
+                     168,
+                     1,
+                     10,
+                     192,
+                     168,
+                     1,
+                     20});
+  f.insert(f.end(),
+           {0xc0, 0x01, 0x01, 0xbd, 0, 0, 0, 100, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0});
   f.insert(f.end(), payload.begin(), payload.end());
   return f;
 }

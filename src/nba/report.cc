@@ -85,8 +85,8 @@ json SessionStats::ToJson(size_t top_ports) const {
 std::string SessionStats::ToText(size_t top_ports) const {
   std::string out = "Hosts (" + std::to_string(hosts.size()) + ")\n";
   char line[512];
-  std::snprintf(line, sizeof line, "  %-39s %6s %8s %8s %10s %10s  %s\n", "host", "peers",
-                "out", "in", "sent", "received", "top destination ports (sessions)");
+  std::snprintf(line, sizeof line, "  %-39s %6s %8s %8s %10s %10s  %s\n", "host", "peers", "out",
+                "in", "sent", "received", "top destination ports (sessions)");
   out += line;
   for (const auto& [ip, h] : hosts) {
     std::string top;
@@ -147,7 +147,8 @@ json PropagationGraph::ToJson() const {
   }
   json pz = json::array();
   for (const auto& ip : patient_zero) pz.push_back(ip.ToString());
-  return {{"edges", std::move(edges_j)}, {"nodes", std::move(nodes_j)},
+  return {{"edges", std::move(edges_j)},
+          {"nodes", std::move(nodes_j)},
           {"patient_zero", std::move(pz)}};
 }
 
@@ -204,7 +205,8 @@ std::string PropagationGraph::ToText() const {
 json AnalysisResult::SummaryJson() const {
   json anomalies = json::object();
   for (size_t i = 0; i < counters.anomalies.size(); ++i) {
-    if (counters.anomalies[i]) anomalies[AnomalyName(static_cast<Anomaly>(i))] = counters.anomalies[i];
+    if (counters.anomalies[i])
+      anomalies[AnomalyName(static_cast<Anomaly>(i))] = counters.anomalies[i];
   }
   json by_category = json::object();
   for (const auto& a : alerts) {
@@ -228,12 +230,13 @@ json AnalysisResult::SummaryJson() const {
           {"anomalies", std::move(anomalies)},
           {"analyzer_anomalies", counters.analyzer_anomalies},
           {"analyzer_flows", counters.analyzer_flows},
-          {"capture", {{"frames", capture.frames},
-                       {"truncated_files", capture.truncated_files},
-                       {"read_errors", capture.read_errors},
-                       {"out_of_order", capture.out_of_order},
-                       {"dropped", capture.dropped},
-                       {"errors", capture.errors}}},
+          {"capture",
+           {{"frames", capture.frames},
+            {"truncated_files", capture.truncated_files},
+            {"read_errors", capture.read_errors},
+            {"out_of_order", capture.out_of_order},
+            {"dropped", capture.dropped},
+            {"errors", capture.errors}}},
           {"seconds", seconds}};
 }
 

@@ -1,7 +1,7 @@
 #include "otguard/scan/output.h"
 
-#include "scan/events.h"
 #include "otguard/base/time_format.h"
+#include "scan/events.h"
 
 namespace otguard::scan {
 namespace {

@@ -7,9 +7,9 @@
 #include <random>
 
 #include "otguard/base/bytes.h"
+#include "otguard/base/time_format.h"
 #include "otguard/platform/crypto.h"
 #include "otguard/platform/process.h"
-#include "otguard/base/time_format.h"
 
 namespace otguard::scan {
 namespace {

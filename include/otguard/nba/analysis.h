@@ -38,9 +38,9 @@ struct DetectionOptions {
 struct AnalysisOptions {
   EngineOptions engine;
   DetectionOptions detection;
-  int threads = 1;           // engine shards; files only (live capture uses one)
+  int threads = 1;                     // engine shards; files only (live capture uses one)
   const Baseline* baseline = nullptr;  // analyze against it (nullptr: no baseline alerts)
-  bool learn = false;        // build a baseline from the traffic (alerts still computed)
+  bool learn = false;                  // build a baseline from the traffic (alerts still computed)
   // Called for each alert as soon as it is known (live capture); offline alerts are also
   // returned sorted by time.
   std::function<void(const Alert&)> on_alert;
@@ -84,7 +84,7 @@ struct GraphNode {
   IpAddress ip;
   Micros first_attacked = 0, first_attacking = 0;  // 0: never
   bool patient_zero_candidate = false;
-  bool infected = false;  // attacked, then attacked others or fetched the worm
+  bool infected = false;        // attacked, then attacked others or fetched the worm
   std::set<std::string> notes;  // "miner", "pool:<domain>"
 };
 

@@ -27,10 +27,10 @@ struct Frame {
 
 struct CaptureCounters {
   uint64_t frames = 0;
-  uint64_t truncated_files = 0;  // a file ended inside a record header or body
-  uint64_t read_errors = 0;      // other errors libpcap reported while reading
-  uint64_t out_of_order = 0;     // a frame older than the previous one from the same file
-  uint64_t dropped = 0;          // live: dropped by the kernel (pcap_stats)
+  uint64_t truncated_files = 0;     // a file ended inside a record header or body
+  uint64_t read_errors = 0;         // other errors libpcap reported while reading
+  uint64_t out_of_order = 0;        // a frame older than the previous one from the same file
+  uint64_t dropped = 0;             // live: dropped by the kernel (pcap_stats)
   std::vector<std::string> errors;  // the first few error messages, for the report
 };
 
@@ -52,7 +52,7 @@ struct LiveOptions {
   std::string interface;
   std::string filter;
   int snaplen = 262144;
-  bool promiscuous = true;   // a sensor on a SPAN port needs it
+  bool promiscuous = true;  // a sensor on a SPAN port needs it
   int buffer_mb = 64;
   // Capture stops when this becomes true (checked at least every 200 ms), or after
   // `max_seconds` (0: never) or `max_packets` (0: unlimited).

@@ -23,15 +23,15 @@
 namespace otguard::nba {
 
 struct EngineOptions {
-  size_t max_flows = 2'000'000;           // beyond this the least recently seen flow is evicted
+  size_t max_flows = 2'000'000;  // beyond this the least recently seen flow is evicted
   Micros tcp_idle_timeout = 600 * kMicrosPerSecond;
   Micros udp_idle_timeout = 120 * kMicrosPerSecond;
   Micros other_idle_timeout = 60 * kMicrosPerSecond;
   Micros active_timeout = 3600 * kMicrosPerSecond;
   // Out-of-order bytes buffered per direction before the hole is declared a gap.
   size_t reassembly_limit = 64 * 1024;
-  bool analyzers = true;                  // false: flows and statistics only
-  std::vector<std::string> only;          // run only these analysers (empty: all)
+  bool analyzers = true;          // false: flows and statistics only
+  std::vector<std::string> only;  // run only these analysers (empty: all)
   // Shard selection: this engine keeps only flows with FlowHash % shard_count == shard.
   uint32_t shard = 0, shard_count = 1;
   // Development tap: sees every chunk (or gap, with empty data) delivered to an analyser.

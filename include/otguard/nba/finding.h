@@ -14,13 +14,30 @@ namespace otguard::nba {
 
 // rule.category, the fixed vocabulary of docs/event-schema.md.
 enum class Category : uint8_t {
-  kMalware, kExploit, kLateralMovement, kScan, kDownload, kMining, kC2, kIcsWrite, kNewTalker,
-  kNewService, kPolicy, kIoc, kHardening,
+  kMalware,
+  kExploit,
+  kLateralMovement,
+  kScan,
+  kDownload,
+  kMining,
+  kC2,
+  kIcsWrite,
+  kNewTalker,
+  kNewService,
+  kPolicy,
+  kIoc,
+  kHardening,
 };
 std::string_view CategoryName(Category c);
 std::optional<Category> ParseCategory(std::string_view name);
 
-enum class Severity : uint8_t { kInformational = 0, kLow = 1, kMedium = 2, kHigh = 3, kCritical = 4 };
+enum class Severity : uint8_t {
+  kInformational = 0,
+  kLow = 1,
+  kMedium = 2,
+  kHigh = 3,
+  kCritical = 4
+};
 std::string_view SeverityName(Severity s);
 int SeverityNumber(Severity s);  // ECS event.severity: 1 informational ... 5 critical
 

@@ -19,9 +19,9 @@
 namespace otguard::nba {
 
 struct ServicePort {
-  std::string name;      // "smb", "modbus", "http"
-  bool web = false;      // a port where web servers normally listen
-  bool ics = false;      // an industrial protocol's port
+  std::string name;  // "smb", "modbus", "http"
+  bool web = false;  // a port where web servers normally listen
+  bool ics = false;  // an industrial protocol's port
 };
 
 class Intel {

@@ -73,14 +73,22 @@ struct Packet {
   uint8_t tcp_flags = 0;
   uint16_t vlan = 0;  // outermost 802.1Q id, 0 if untagged
   uint32_t seq = 0, ack = 0;
-  uint32_t wire_len = 0;          // frame length on the wire
-  uint32_t payload_wire_len = 0;  // transport payload length the headers announce
+  uint32_t wire_len = 0;             // frame length on the wire
+  uint32_t payload_wire_len = 0;     // transport payload length the headers announce
   std::span<const uint8_t> payload;  // captured transport payload (may be shorter: snaplen)
 };
 
 // Link types we decode (libpcap DLT_ values).
-enum class LinkType : int { kNull = 0, kEthernet = 1, kRaw = 101, kLoop = 108, kLinuxSll = 113,
-                            kIpv4 = 228, kIpv6 = 229, kLinuxSll2 = 276 };
+enum class LinkType : int {
+  kNull = 0,
+  kEthernet = 1,
+  kRaw = 101,
+  kLoop = 108,
+  kLinuxSll = 113,
+  kIpv4 = 228,
+  kIpv6 = 229,
+  kLinuxSll2 = 276
+};
 
 // Decodes one frame. Returns the anomaly that stopped decoding, if any; `out` is filled as far
 // as decoding went and is usable (for flow accounting) only when the result is nullopt or

@@ -7,9 +7,9 @@
 #include <map>
 #include <vector>
 
+#include "otguard/base/bytes.h"
 #include "otguard/nba/capture.h"
 #include "otguard/nba/engine.h"
-#include "otguard/base/bytes.h"
 #include "otguard/platform/crypto.h"
 
 using namespace otguard::nba;
