@@ -5,6 +5,7 @@
 #include <absl/hash/hash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <exception>
 
 #include "flow_table.h"
@@ -20,21 +21,30 @@ using internal::TimeoutClass;
 // Times are kept within [1970, 9999] so that differences of two times never overflow.
 constexpr Micros kMaxMicros = 253402300799 * kMicrosPerSecond;
 
+namespace {
+
+// A fast 64-bit mix of one endpoint (splitmix64 finaliser over its words).
+uint64_t MixEndpoint(const IpAddress& ip, uint16_t port) {
+  uint64_t w[2];
+  std::memcpy(w, ip.bytes.data(), 16);
+  uint64_t h = w[0] * 0x9e3779b97f4a7c15ull ^ w[1] ^ (uint64_t{port} << 48);
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+}  // namespace
+
+// The sum of the two endpoints' mixes is the same both ways. Not absl::Hash: shards of one
+// analysis and the tools that check them must agree, and absl's seed may differ between
+// processes. Every shard computes it for every packet, so it must be cheap.
 uint64_t FlowHash(const Packet& p) {
-  FlowKey k = internal::KeyOf(p);
-  // Not absl::Hash: shards of one analysis and the tools that check them must agree, and
-  // absl's seed may differ between processes. FNV-1a over the key's fields.
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](const void* data, size_t n) {
-    auto* b = static_cast<const uint8_t*>(data);
-    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
-  };
-  mix(k.lo_ip.bytes.data(), 16);
-  mix(k.hi_ip.bytes.data(), 16);
-  mix(&k.lo_port, 2);
-  mix(&k.hi_port, 2);
-  mix(&k.proto, 1);
-  return h;
+  bool icmp = p.transport == Transport::kIcmp || p.transport == Transport::kIcmpV6;
+  uint64_t h =
+      MixEndpoint(p.src, icmp ? 0 : p.src_port) + MixEndpoint(p.dst, icmp ? 0 : p.dst_port);
+  return h ^ (uint64_t{p.ip_proto} * 0x9e3779b97f4a7c15ull);
 }
 
 void EngineCounters::Add(const EngineCounters& o) {
