@@ -23,6 +23,14 @@ constexpr Micros kMaxMicros = 253402300799 * kMicrosPerSecond;
 
 namespace {
 
+bool ServesPort(const AnalyzerInfo& a, Transport t, uint16_t port) {
+  auto has = [port](const std::vector<uint16_t>& v) {
+    return std::find(v.begin(), v.end(), port) != v.end();
+  };
+  if (a.transport == t) return has(a.ports);
+  return t == Transport::kUdp && has(a.udp_ports);
+}
+
 // A fast 64-bit mix of one endpoint (splitmix64 finaliser over its words).
 uint64_t MixEndpoint(const IpAddress& ip, uint16_t port) {
   uint64_t w[2];
@@ -195,8 +203,7 @@ void Engine::Impl::EndFlow(FlowSlot* slot, FlowEndReason reason) {
 bool Engine::Impl::IsServicePort(Transport t, uint16_t port) const {
   if (intel_.Service(t, port) != nullptr) return true;
   for (const AnalyzerInfo* a : analyzers_) {
-    if (a->transport != t) continue;
-    if (std::find(a->ports.begin(), a->ports.end(), port) != a->ports.end()) return true;
+    if (ServesPort(*a, t, port)) return true;
   }
   return false;
 }
@@ -275,10 +282,7 @@ void Engine::Impl::Attach(FlowSlot* slot, const AnalyzerInfo* info) {
 
 void Engine::Impl::AttachByPort(FlowSlot* slot) {
   for (const AnalyzerInfo* a : analyzers_) {
-    if (a->transport != slot->info.transport) continue;
-    if (std::find(a->ports.begin(), a->ports.end(), slot->info.server.port) != a->ports.end()) {
-      Attach(slot, a);
-    }
+    if (ServesPort(*a, slot->info.transport, slot->info.server.port)) Attach(slot, a);
   }
 }
 

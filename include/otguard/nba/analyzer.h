@@ -80,6 +80,9 @@ struct AnalyzerInfo {
   // claim other protocols' flows.
   bool (*probe)(Direction dir, std::span<const uint8_t> first_bytes) = nullptr;
   std::unique_ptr<Analyzer> (*create)(AnalyzerContext& ctx) = nullptr;
+  // A TCP analyser whose protocol also runs over UDP on these ports (one datagram per
+  // Deliver(); the analyser tells them apart by ctx().flow().transport).
+  std::vector<uint16_t> udp_ports = {};
 };
 
 // Every analyser compiled in (generated from src/nba/analyzers/*/ by CMake).

@@ -399,9 +399,8 @@ uint16_t Crc(std::span<const uint8_t> data) {
 }
 
 const AnalyzerInfo& Info() {
-  // UDP 20000 carries the same frames, but an AnalyzerInfo names one transport and the
-  // registry takes one Info() per folder, so only TCP is registered here.
-  static const AnalyzerInfo info{"dnp3", Transport::kTcp, {20000}, &Probe, &Create};
+  // UDP 20000 carries the same frames, one or more per datagram.
+  static const AnalyzerInfo info{"dnp3", Transport::kTcp, {20000}, &Probe, &Create, {20000}};
   return info;
 }
 

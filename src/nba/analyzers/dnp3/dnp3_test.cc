@@ -324,6 +324,32 @@ TEST(Dnp3, EngineAttachesOnPort20000) {
   EXPECT_EQ(recorder.rules[0], "dnp3.direct_operate");
 }
 
+TEST(Dnp3, EngineAnalysesUdpDatagramsOnPort20000) {
+  Bytes frame = Request(kDirectOperate);
+  Packet p;
+  static const uint8_t kMaster[4] = {10, 0, 0, 1}, kOutstation[4] = {10, 0, 0, 2};
+  p.src = IpAddress::V4(kMaster);
+  p.dst = IpAddress::V4(kOutstation);
+  p.src_port = 40000;
+  p.dst_port = 20000;
+  p.transport = Transport::kUdp;
+  p.ip_proto = 17;
+  p.ts = 1;
+  p.payload = frame;
+  p.payload_wire_len = frame.size();
+  struct Recorder : FlowObserver {
+    void OnFinding(const FlowInfo&, const Finding& f, uint64_t, Micros) override {
+      rules.push_back(f.rule);
+    }
+    std::vector<std::string> rules;
+  } recorder;
+  Engine engine({}, testing::BundledIntel(), recorder);
+  engine.ProcessPacket(p);
+  engine.Flush();
+  ASSERT_EQ(recorder.rules.size(), 1u);
+  EXPECT_EQ(recorder.rules[0], "dnp3.direct_operate");
+}
+
 TEST(Dnp3, SharedCapturesRaiseNothing) {
   const std::vector<std::string> captures = {"modbus-scada-mb2.pcap",
                                              "wannacry.pcap",

@@ -435,7 +435,8 @@ std::unique_ptr<Analyzer> Create(AnalyzerContext& ctx) {
 }  // namespace
 
 const AnalyzerInfo& Info() {
-  static const AnalyzerInfo kInfo{"enip", Transport::kTcp, {44818}, &Probe, &Create};
+  // UDP: ListIdentity on 44818 and class 1 (implicit) I/O on 2222.
+  static const AnalyzerInfo kInfo{"enip", Transport::kTcp, {44818}, &Probe, &Create, {44818, 2222}};
   return kInfo;
 }
 
