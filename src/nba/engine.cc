@@ -269,6 +269,8 @@ void Engine::Impl::Attach(FlowSlot* slot, const AnalyzerInfo* info) {
   for (const auto& [existing, a] : slot->analysis->analyzers) {
     if (existing == info) return;
   }
+  const auto& retired = slot->analysis->retired;
+  if (std::find(retired.begin(), retired.end(), info) != retired.end()) return;
   slot->analysis->ctx->set_current(info->name);
   try {
     std::unique_ptr<Analyzer> a = info->create(*slot->analysis->ctx);
@@ -369,7 +371,11 @@ void Engine::Impl::FinishAll(FlowSlot* slot) {
 
 void Engine::Impl::DropStopped(FlowSlot* slot) {
   auto& list = slot->analysis->analyzers;
-  std::erase_if(list, [](const auto& e) { return !e.second || e.second->stopped(); });
+  std::erase_if(list, [&](const auto& e) {
+    bool done = !e.second || e.second->stopped();
+    if (done) slot->analysis->retired.push_back(e.first);
+    return done;
+  });
   // Keep the (empty) analysis once every analyser is gone so that the flow is not probed
   // again; streams are no longer needed.
   if (list.empty()) {

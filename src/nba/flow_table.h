@@ -56,6 +56,9 @@ struct FlowAnalysis {
   ~FlowAnalysis();  // in engine.cc, where FlowContext is complete
   std::unique_ptr<FlowContext> ctx;
   std::vector<std::pair<const AnalyzerInfo*, std::unique_ptr<Analyzer>>> analyzers;
+  // Analysers that ran on this flow and stopped: never attached again (a probe of the other
+  // direction would otherwise start a fresh one and report the flow twice).
+  std::vector<const AnalyzerInfo*> retired;
   Stream streams[2];
 };
 
