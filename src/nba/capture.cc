@@ -1,6 +1,7 @@
 #include "otguard/nba/capture.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -139,7 +140,11 @@ class LiveSource final : public PacketSource {
         frame.index = counters_.frames++;
         return true;
       }
-      if (rc == 0) continue;  // read timeout: check the stop conditions
+      if (rc == 0) {  // nothing buffered: wait a little, then check the stop conditions
+        pollfd pfd{pcap_get_selectable_fd(handle_.get()), POLLIN, 0};
+        poll(&pfd, 1, 200);
+        continue;
+      }
       if (rc == PCAP_ERROR) {
         ++counters_.read_errors;
         NoteError(counters_, options_.interface + ": " + pcap_geterr(handle_.get()));
@@ -227,6 +232,11 @@ Result<std::unique_ptr<PacketSource>> OpenLiveCapture(const LiveOptions& options
     return Unexpected(Status(code, msg));
   }
   OTGUARD_RETURN_IF_ERROR(ApplyFilter(handle.get(), options.filter, options.interface));
+  // Non-blocking with poll(): with TPACKET_V3 a blocking read may not time out while the
+  // interface is idle, and the capture must still stop on time (--duration, Ctrl-C).
+  if (pcap_setnonblock(handle.get(), 1, err) != 0) {
+    return Unexpected(Status(StatusCode::kIoError, options.interface + ": " + err));
+  }
   return std::unique_ptr<PacketSource>(std::make_unique<LiveSource>(std::move(handle), options));
 }
 
