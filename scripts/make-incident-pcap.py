@@ -421,6 +421,8 @@ def main():
     ap.add_argument("--out", required=True, help="capture to write (classic pcap)")
     ap.add_argument("--layout", default=LAYOUT)
     ap.add_argument("--no-control", action="store_true", help="leave out the normal plant traffic")
+    ap.add_argument("--normal", help="also write the day before: the same normal control-network "
+                    "traffic one day earlier, without the worm (what `otguard nba learn` learns)")
     args = ap.parse_args()
 
     layout = json.load(open(args.layout))
@@ -442,6 +444,10 @@ def main():
         shift = micros(net["starts_at"]) - frames[0][0]
         for ts, data, wirelen in frames:
             records.append((ts + shift, len(records), control.frame(data), wirelen))
+        if args.normal:
+            day = 86400 * 1000000
+            write_pcap(args.normal, [(ts + shift - day, control.frame(data), wirelen)
+                                     for ts, data, wirelen in frames])
 
     added = []
     ev = layout["events"]
