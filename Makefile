@@ -33,6 +33,7 @@ fuzz: fuzz-build
 
 bench: build
 	@python3 bench/run.py --build $(BUILD)
+	@python3 bench/nba.py --build $(BUILD)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

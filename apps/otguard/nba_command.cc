@@ -70,7 +70,14 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
     nba::LiveOptions live{.interface = a.iface, .filter = a.filter};
     live.stop = &g_stop;
     live.max_seconds = a.duration;
-    open = [live] { return nba::OpenLiveCapture(live); };
+    open = [live]() -> Result<std::unique_ptr<nba::PacketSource>> {
+      auto source = nba::OpenLiveCapture(live);
+      if (source) {
+        std::fprintf(stderr, "otguard nba: capturing on %s%s%s\n", live.interface.c_str(),
+                     live.filter.empty() ? "" : " with filter ", live.filter.c_str());
+      }
+      return source;
+    };
   } else {
     options.threads = std::max(1, a.threads);
     std::vector<std::filesystem::path> files(a.inputs.begin(), a.inputs.end());
@@ -91,6 +98,7 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
 }
 
 void PrintSummary(const nba::AnalysisResult& r) {
+  std::fflush(stdout);  // the summary follows what was printed, also when both are one terminal
   uint64_t anomalies = 0;
   for (size_t i = 0; i < r.counters.anomalies.size(); ++i) {
     // Non-IP frames (ARP, STP, LLDP) are normal; they are counted in the JSON summary only.

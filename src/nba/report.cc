@@ -177,7 +177,17 @@ std::string PropagationGraph::ToDot() const {
 }
 
 std::string PropagationGraph::ToText() const {
-  if (edges.empty()) return "Propagation: no exploitation or worm download seen.\n";
+  std::string miners;
+  for (const auto& [ip, n] : nodes) {
+    if (!n.notes.contains("miner")) continue;
+    miners += "  " + ip.ToString();
+    for (const auto& note : n.notes) {
+      if (note != "miner") miners += " (" + note + ")";
+    }
+    miners += "\n";
+  }
+  if (!miners.empty()) miners = "Mining hosts\n" + miners;
+  if (edges.empty()) return "Propagation: no exploitation or worm download seen.\n" + miners;
   std::string out = "Propagation (in time order)\n";
   for (const auto& e : edges) {
     std::string verb = e.kind == "download" ? " served the worm to " : " exploited ";
@@ -199,7 +209,7 @@ std::string PropagationGraph::ToText() const {
     }
     out += "\n";
   }
-  return out;
+  return out + miners;
 }
 
 json AnalysisResult::SummaryJson() const {
