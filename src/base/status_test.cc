@@ -78,5 +78,17 @@ TEST(BytesTest, LittleEndianReadsStayInBounds) {
   EXPECT_FALSE(ReadLe16(b, SIZE_MAX).has_value());
 }
 
+TEST(BytesTest, BigEndianReadsStayInBounds) {
+  std::vector<uint8_t> b{0x01, 0x02, 0x03, 0x04, 0xF5};
+  EXPECT_EQ(*ReadBe16(b, 0), 0x0102);
+  EXPECT_EQ(*ReadBe16(b, 3), 0x04F5);
+  EXPECT_EQ(*ReadBe32(b, 0), 0x01020304u);
+  EXPECT_EQ(*ReadBe32(b, 1), 0x020304F5u);  // the top byte of the result is the first read
+  EXPECT_FALSE(ReadBe16(b, 4).has_value());
+  EXPECT_FALSE(ReadBe32(b, 2).has_value());
+  EXPECT_FALSE(ReadBe32(b, SIZE_MAX).has_value());
+  EXPECT_FALSE(ReadBe16({}, 0).has_value());
+}
+
 }  // namespace
 }  // namespace otguard

@@ -1,4 +1,5 @@
-// Small byte helpers shared by every part: hex encoding, bounds-checked little-endian reads.
+// Small byte helpers shared by every part: hex encoding, bounds-checked little- and big-endian
+// reads.
 #ifndef OTGUARD_BASE_BYTES_H_
 #define OTGUARD_BASE_BYTES_H_
 
@@ -27,6 +28,10 @@ std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t max = UINT6
 std::optional<uint16_t> ReadLe16(ByteSpan data, size_t offset);
 std::optional<uint32_t> ReadLe32(ByteSpan data, size_t offset);
 std::optional<uint64_t> ReadLe64(ByteSpan data, size_t offset);
+
+// Big-endian (network order) reads that return nullopt instead of reading past `data`.
+std::optional<uint16_t> ReadBe16(ByteSpan data, size_t offset);
+std::optional<uint32_t> ReadBe32(ByteSpan data, size_t offset);
 
 }  // namespace otguard
 

@@ -107,7 +107,9 @@ std::string UuidString(const uint8_t* p, bool little_endian) {
   return out;
 }
 
-// Bounds-checked NDR reader; a failed read leaves ok() false and later reads fail too.
+// Bounds-checked NDR reader; a failed read leaves ok() false and later reads fail too. A cursor
+// of its own rather than nba/wire.h's fixed-order reads: NDR's byte order is chosen per PDU by
+// the data representation label (C706 14.2.5).
 class Ndr {
  public:
   Ndr(std::span<const uint8_t> data, bool little_endian) : data_(data), le_(little_endian) {}

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::dcerpc {
@@ -13,48 +14,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-// JSON field as text: gtest cannot print nlohmann::json values (it recurses into them).
-std::string Text(const nlohmann::json& j) {
-  return j.is_string() ? j.get<std::string>() : j.dump();
-}
-
-class FakeContext final : public AnalyzerContext {
- public:
-  FakeContext() {
-    static const uint8_t kClient[4] = {10, 0, 0, 1}, kServer[4] = {10, 0, 0, 2};
-    flow_.client = {IpAddress::V4(kClient), 49152};
-    flow_.server = {IpAddress::V4(kServer), 135};
-    flow_.transport = Transport::kTcp;
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override { protocol = std::string(name); }
-  void Anomaly(std::string_view what) override { ++anomalies[std::string(what)]; }
-
-  std::vector<Finding> WithRule(const std::string& rule) const {
-    std::vector<Finding> out;
-    for (const auto& f : findings) {
-      if (f.rule == rule) out.push_back(f);
-    }
-    return out;
-  }
-  size_t AlertCount() const {
-    size_t n = 0;
-    for (const auto& f : findings) n += f.kind == Finding::Kind::kAlert;
-    return n;
-  }
-
-  std::vector<Finding> findings;
-  std::string protocol;
-  std::map<std::string, int> anomalies;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
+using testing::Feed;
+using testing::Text;
 
 // Little- or big-endian NDR writer for the test PDUs (C706 chapter 12 and 14).
 struct Writer {
@@ -93,7 +54,7 @@ constexpr std::string_view kIRemUnknown2 = "00000143-0000-0000-c000-000000000046
 // `auth_length` octets of verifier.
 Bytes Pdu(uint8_t type, uint8_t flags, uint32_t call_id, const Bytes& body, bool le = true,
           uint8_t auth_level = 0) {
-  Writer w{le};
+  Writer w{le, {}};
   const uint16_t auth_length = auth_level ? 16 : 0;
   w.U8(5);
   w.U8(0);
@@ -116,7 +77,7 @@ Bytes Pdu(uint8_t type, uint8_t flags, uint32_t call_id, const Bytes& body, bool
 
 Bytes Bind(const std::vector<std::pair<uint16_t, std::string_view>>& contexts, bool le = true,
            uint8_t type = 11) {
-  Writer w{le};
+  Writer w{le, {}};
   w.U16(5840);
   w.U16(5840);
   w.U32(0);
@@ -234,25 +195,17 @@ Bytes Response(uint32_t call_id, const Bytes& stub, uint8_t flags = 0x03, uint8_
   return Pdu(2, flags, call_id, w.b, true, auth_level);
 }
 
-using Script = std::vector<std::pair<Direction, Bytes>>;
-
-std::unique_ptr<Analyzer> Feed(FakeContext& ctx, const Script& script) {
-  std::unique_ptr<Analyzer> a = Info().create(ctx);
-  for (const auto& [dir, bytes] : script) a->Deliver(dir, bytes);
-  a->Finish();
-  return a;
-}
-
 constexpr std::string_view kSomeService = "12345778-1234-abcd-ef00-0123456789ac";  // SAMR
 
 TEST(DceRpc, EndpointMapperBindAndMappedPortAreObserved) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Bind({{0, kEpm}})},
-             {Direction::kToClient, BindAck(1)},
-             {Direction::kToServer, Request(2, 0, 3, EptMapRequest(kSomeService))},
-             {Direction::kToClient, Response(2, EptMapResponseStub(kSomeService, 49668))}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Bind({{0, kEpm}})},
+        {Direction::kToClient, BindAck(1)},
+        {Direction::kToServer, Request(2, 0, 3, EptMapRequest(kSomeService))},
+        {Direction::kToClient, Response(2, EptMapResponseStub(kSomeService, 49668))}});
   EXPECT_EQ(ctx.protocol, "dcerpc");
-  EXPECT_EQ(ctx.AlertCount(), 0u);
+  EXPECT_EQ(ctx.Alerts().size(), 0u);
   auto binds = ctx.WithRule("dcerpc.bind");
   ASSERT_EQ(binds.size(), 1u);
   EXPECT_EQ(Text(binds[0].fields["dcerpc"]["interfaces"][0]["name"]), "epm");
@@ -270,20 +223,21 @@ TEST(DceRpc, EndpointMapperBindAndMappedPortAreObserved) {
 TEST(DceRpc, FragmentedEptMapResponseIsReassembled) {
   Bytes stub = EptMapResponseStub(kSomeService, 50000);
   Bytes first(stub.begin(), stub.begin() + 40), rest(stub.begin() + 40, stub.end());
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Bind({{0, kEpm}})},
-             {Direction::kToClient, BindAck(1)},
-             {Direction::kToServer, Request(7, 0, 3, EptMapRequest(kSomeService))},
-             {Direction::kToClient, Response(7, first, 0x01)},
-             {Direction::kToClient, Response(7, rest, 0x02)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Bind({{0, kEpm}})},
+        {Direction::kToClient, BindAck(1)},
+        {Direction::kToServer, Request(7, 0, 3, EptMapRequest(kSomeService))},
+        {Direction::kToClient, Response(7, first, 0x01)},
+        {Direction::kToClient, Response(7, rest, 0x02)}});
   auto maps = ctx.WithRule("dcerpc.epm_map");
   ASSERT_EQ(maps.size(), 1u);
   EXPECT_EQ(Text(maps[0].fields["dcerpc"]["port"]), "50000");
 }
 
 TEST(DceRpc, EncryptedEptMapResponseIsNotParsed) {
-  FakeContext ctx;
-  Feed(ctx,
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
        {{Direction::kToServer, Bind({{0, kEpm}})},
         {Direction::kToServer, Request(2, 0, 3, EptMapRequest(kSomeService))},
         {Direction::kToClient, Response(2, EptMapResponseStub(kSomeService, 49668), 0x03, 6)}});
@@ -291,12 +245,13 @@ TEST(DceRpc, EncryptedEptMapResponseIsNotParsed) {
 }
 
 TEST(DceRpc, OpcDaSyncWriteIsAnIcsWrite) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Bind({{0, kIRemUnknown2}})},
-             {Direction::kToServer, Bind({{1, kIOPCServer}, {2, kIOPCSyncIO}}, true, 14)},
-             {Direction::kToServer, Request(3, 2, 3, Bytes(64, 0), true)},  // Read
-             {Direction::kToServer, Request(4, 2, 4, Bytes(64, 0), true)},  // Write
-             {Direction::kToServer, Request(5, 2, 4, Bytes(64, 0), true)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Bind({{0, kIRemUnknown2}})},
+        {Direction::kToServer, Bind({{1, kIOPCServer}, {2, kIOPCSyncIO}}, true, 14)},
+        {Direction::kToServer, Request(3, 2, 3, Bytes(64, 0), true)},  // Read
+        {Direction::kToServer, Request(4, 2, 4, Bytes(64, 0), true)},  // Write
+        {Direction::kToServer, Request(5, 2, 4, Bytes(64, 0), true)}});
   auto binds = ctx.WithRule("dcerpc.bind");
   ASSERT_EQ(binds.size(), 2u);
   EXPECT_EQ(Text(binds[1].fields["dcerpc"]["interfaces"][0]["name"]), "IOPCServer");
@@ -310,49 +265,53 @@ TEST(DceRpc, OpcDaSyncWriteIsAnIcsWrite) {
   EXPECT_EQ(Text(writes[0].fields["dcerpc"]["interface"]), "IOPCSyncIO");
   EXPECT_EQ(Text(writes[0].fields["dcerpc"]["method"]), "Write");
   EXPECT_EQ(Text(writes[0].fields["dcerpc"]["opnum"]), "4");
-  EXPECT_EQ(ctx.AlertCount(), 1u);
+  EXPECT_EQ(ctx.Alerts().size(), 1u);
 }
 
 TEST(DceRpc, OpcDaReadsAndServerCallsAreNotAlerts) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Bind({{1, kIOPCServer}, {2, kIOPCSyncIO}})},
-             {Direction::kToServer, Request(3, 2, 3, Bytes(32, 0), true)},    // IOPCSyncIO::Read
-             {Direction::kToServer, Request(4, 1, 4, Bytes(32, 0), true)}});  // IOPCServer opnum 4
-  EXPECT_EQ(ctx.AlertCount(), 0u);
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Bind({{1, kIOPCServer}, {2, kIOPCSyncIO}})},
+        {Direction::kToServer, Request(3, 2, 3, Bytes(32, 0), true)},    // IOPCSyncIO::Read
+        {Direction::kToServer, Request(4, 1, 4, Bytes(32, 0), true)}});  // IOPCServer opnum 4
+  EXPECT_EQ(ctx.Alerts().size(), 0u);
 }
 
 TEST(DceRpc, EncryptedWriteIsStillSeen) {
   // Packet privacy hides the stub but not the opnum in the header.
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Bind({{2, kIOPCSyncIO}})},
-             {Direction::kToServer, Request(4, 2, 4, Bytes(32, 0x77), true, 6)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Bind({{2, kIOPCSyncIO}})},
+        {Direction::kToServer, Request(4, 2, 4, Bytes(32, 0x77), true, 6)}});
   EXPECT_EQ(ctx.WithRule("dcerpc.opc_da_write").size(), 1u);
 }
 
 TEST(DceRpc, BigEndianBindIsUnderstood) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Bind({{0, kIOPCServer}}, false)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx, {{Direction::kToServer, Bind({{0, kIOPCServer}}, false)}});
   auto binds = ctx.WithRule("dcerpc.bind");
   ASSERT_EQ(binds.size(), 1u);
   EXPECT_EQ(Text(binds[0].fields["dcerpc"]["interfaces"][0]["name"]), "IOPCServer");
 }
 
 TEST(DceRpc, SameInterfaceIsReportedOncePerFlow) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Bind({{0, kIOPCServer}})},
-             {Direction::kToServer, Bind({{1, kIOPCServer}}, true, 14)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Bind({{0, kIOPCServer}})},
+        {Direction::kToServer, Bind({{1, kIOPCServer}}, true, 14)}});
   EXPECT_EQ(ctx.WithRule("dcerpc.bind").size(), 1u);
 }
 
 TEST(DceRpc, ByteAtATimeDeliveryGivesTheSameResult) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   std::unique_ptr<Analyzer> a = Info().create(ctx);
-  Script s = {{Direction::kToServer, Bind({{0, kEpm}})},
-              {Direction::kToClient, BindAck(1)},
-              {Direction::kToServer, Request(2, 0, 3, EptMapRequest(kSomeService))},
-              {Direction::kToClient, Response(2, EptMapResponseStub(kSomeService, 49668))}};
-  for (const auto& [dir, bytes] : s) {
-    for (uint8_t b : bytes) a->Deliver(dir, {&b, 1});
+  std::vector<testing::Chunk> s = {
+      {Direction::kToServer, Bind({{0, kEpm}})},
+      {Direction::kToClient, BindAck(1)},
+      {Direction::kToServer, Request(2, 0, 3, EptMapRequest(kSomeService))},
+      {Direction::kToClient, Response(2, EptMapResponseStub(kSomeService, 49668))}};
+  for (const testing::Chunk& c : s) {
+    for (uint8_t b : c.bytes) a->Deliver(c.dir, {&b, 1});
   }
   EXPECT_EQ(ctx.WithRule("dcerpc.epm_map").size(), 1u);
 }
@@ -360,19 +319,20 @@ TEST(DceRpc, ByteAtATimeDeliveryGivesTheSameResult) {
 TEST(DceRpc, TruncatedTowerIsAnAnomalyNotACrash) {
   Bytes stub = EptMapResponseStub(kSomeService, 49668);
   stub[42] = 0xFF;  // tower length (at 40) far beyond the stub
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Bind({{0, kEpm}})},
-             {Direction::kToServer, Request(2, 0, 3, EptMapRequest(kSomeService))},
-             {Direction::kToClient, Response(2, stub)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Bind({{0, kEpm}})},
+        {Direction::kToServer, Request(2, 0, 3, EptMapRequest(kSomeService))},
+        {Direction::kToClient, Response(2, stub)}});
   EXPECT_TRUE(ctx.WithRule("dcerpc.epm_map").empty());
   EXPECT_GE(ctx.anomalies["dcerpc.bad_epm_tower"], 1);
 }
 
 TEST(DceRpc, OtherProtocolStopsQuietly) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   const Bytes smb = {0x00, 0x00, 0x00, 0x2f, 0xff, 0x53, 0x4d, 0x42, 0x72, 0x00,
                      0x00, 0x00, 0x00, 0x18, 0x01, 0x28, 0x00, 0x00, 0x00, 0x00};
-  auto a = Feed(ctx, {{Direction::kToServer, smb}});
+  auto a = Feed(Info(), ctx, {{Direction::kToServer, smb}});
   EXPECT_TRUE(a->stopped());
   EXPECT_TRUE(ctx.protocol.empty());
   EXPECT_TRUE(ctx.anomalies.empty());

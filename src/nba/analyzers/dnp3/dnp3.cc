@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "nba/wire.h"
+
 namespace otguard::nba::analyzers::dnp3 {
 namespace {
 
@@ -86,8 +88,8 @@ constexpr std::array kIndications = {
     Indication{13, "config_corrupt"},
 };
 
-uint16_t Le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
-uint32_t Le32(const uint8_t* p) { return Le16(p) | static_cast<uint32_t>(Le16(p + 2)) << 16; }
+using wire::Le16;
+using wire::Le32;
 
 // The first object header of a request (IEEE 1815 4.2.2.7): group, variation, qualifier and,
 // when the range says so, how many objects follow.
@@ -100,8 +102,8 @@ struct ObjectHeader {
 std::optional<ObjectHeader> ParseObjectHeader(std::span<const uint8_t> objects) {
   if (objects.size() < 3) return std::nullopt;
   ObjectHeader h{objects[0], objects[1], objects[2], std::nullopt, 3};
-  const uint8_t* r = objects.data() + 3;
-  size_t left = objects.size() - 3;
+  const std::span<const uint8_t> r = objects.subspan(3);
+  const size_t left = r.size();
   switch (h.qualifier & 0x0F) {  // range specifier code (IEEE 1815 table 4-5)
     case 0x0:
       if (left < 2) return std::nullopt;
@@ -110,7 +112,7 @@ std::optional<ObjectHeader> ParseObjectHeader(std::span<const uint8_t> objects) 
       break;
     case 0x1:
       if (left < 4) return std::nullopt;
-      if (Le16(r + 2) >= Le16(r)) h.count = Le16(r + 2) - Le16(r) + 1u;
+      if (Le16(r, 2) >= Le16(r, 0)) h.count = Le16(r, 2) - Le16(r, 0) + 1u;
       h.size += 4;
       break;
     case 0x6:  // all objects: no range field, no count
@@ -123,12 +125,12 @@ std::optional<ObjectHeader> ParseObjectHeader(std::span<const uint8_t> objects) 
       break;
     case 0x8:
       if (left < 2) return std::nullopt;
-      h.count = Le16(r);
+      h.count = Le16(r, 0);
       h.size += 2;
       break;
     case 0x9:
       if (left < 4) return std::nullopt;
-      h.count = Le32(r);
+      h.count = Le32(r, 0);
       h.size += 4;
       break;
     default:
@@ -147,7 +149,7 @@ std::optional<uint16_t> OpenFileMode(std::span<const uint8_t> objects, const Obj
   constexpr size_t kObjectStart = 3 + 1 + 2;  // header, count, size prefix
   constexpr size_t kModeOffset = 2 + 2 + 6 + 2 + 4 + 4;
   if (objects.size() < kObjectStart + kModeOffset + 2) return std::nullopt;
-  return Le16(objects.data() + kObjectStart + kModeOffset);
+  return Le16(objects, kObjectStart + kModeOffset);
 }
 
 // Per direction: bytes waiting for a whole frame, and the application fragment being built.
@@ -186,7 +188,7 @@ class Dnp3Analyzer final : public Analyzer {
     size_t pos = 0;
     while (!stopped() && b.size() - pos >= kHeaderSize) {
       if (b[pos] != kStart0 || b[pos + 1] != kStart1 ||
-          Crc({b.data() + pos, 8}) != Le16(b.data() + pos + 8)) {
+          Crc({b.data() + pos, 8}) != Le16(b, pos + 8)) {
         if (b[pos] == kStart0 && b[pos + 1] == kStart1) ctx().Anomaly("dnp3.bad_header_crc");
         pos = Resync(b, pos + 1);
         continue;
@@ -223,13 +225,13 @@ class Dnp3Analyzer final : public Analyzer {
 
   void HandleFrame(Direction dir, Stream& s, std::span<const uint8_t> frame) {
     const uint8_t control = frame[3];
-    const uint16_t destination = Le16(&frame[4]);
-    const uint16_t source = Le16(&frame[6]);
+    const uint16_t destination = Le16(frame, 4);
+    const uint16_t source = Le16(frame, 6);
     std::vector<uint8_t> user;
     for (size_t at = kHeaderSize; at < frame.size();) {
       size_t n = std::min(kBlockSize, frame.size() - at - 2);
       std::span<const uint8_t> block = frame.subspan(at, n);
-      if (Crc(block) != Le16(&frame[at + n])) {
+      if (Crc(block) != Le16(frame, at + n)) {
         ctx().Anomaly("dnp3.bad_data_crc");
         s.assembling = false;  // the fragment lost a segment
         return;
@@ -378,7 +380,7 @@ static_assert(kControlFunctions.size() <= 32, "reported_ has one bit per control
 // octets and a 16-bit CRC leave about one chance in 2^32 of claiming another protocol.
 bool Probe(Direction, std::span<const uint8_t> head) {
   return head.size() >= kHeaderSize && head[0] == kStart0 && head[1] == kStart1 && head[2] >= 5 &&
-         Crc(head.first(8)) == Le16(head.data() + 8);
+         Crc(head.first(8)) == Le16(head, 8);
 }
 
 std::unique_ptr<Analyzer> Create(AnalyzerContext& ctx) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::dnp3 {
@@ -13,43 +14,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-// JSON field as text: gtest cannot print nlohmann::json values (it recurses into them).
-std::string Text(const nlohmann::json& j) {
-  return j.is_string() ? j.get<std::string>() : j.dump();
-}
-
-class FakeContext final : public AnalyzerContext {
- public:
-  FakeContext() {
-    static const uint8_t kClient[4] = {10, 0, 0, 1}, kServer[4] = {10, 0, 0, 2};
-    flow_.client = {IpAddress::V4(kClient), 49152};
-    flow_.server = {IpAddress::V4(kServer), 20000};
-    flow_.transport = Transport::kTcp;
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override { protocol = std::string(name); }
-  void Anomaly(std::string_view what) override { ++anomalies[std::string(what)]; }
-
-  std::vector<Finding> Alerts() const {
-    std::vector<Finding> out;
-    for (const auto& f : findings) {
-      if (f.kind == Finding::Kind::kAlert) out.push_back(f);
-    }
-    return out;
-  }
-
-  std::vector<Finding> findings;
-  std::string protocol;
-  std::map<std::string, int> anomalies;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
+using testing::Feed;
+using testing::Text;
 
 void PutCrc(Bytes& out, size_t from) {
   uint16_t crc = Crc({out.data() + from, out.size() - from});
@@ -90,12 +56,6 @@ const Bytes kDirectOperate = {0xC0, 0x05, 0x0C, 0x01, 0x28, 0x01, 0x00, 0x00, 0x
 const Bytes kClassPoll = {0xC1, 0x01, 0x3C, 0x02, 0x06, 0x3C, 0x03,
                           0x06, 0x3C, 0x04, 0x06, 0x3C, 0x01, 0x06};
 
-void Feed(FakeContext& ctx, const std::vector<std::pair<Direction, Bytes>>& chunks) {
-  std::unique_ptr<Analyzer> a = Info().create(ctx);
-  for (const auto& [dir, bytes] : chunks) a->Deliver(dir, bytes);
-  a->Finish();
-}
-
 TEST(Dnp3Crc, MatchesCatalogueCheckValue) {
   // CRC-16/DNP in the CRC RevEng catalogue: check value for "123456789" is 0xEA82.
   const std::string check = "123456789";
@@ -125,9 +85,10 @@ TEST(Dnp3Crc, FramesMatchAnIndependentDissector) {
 }
 
 TEST(Dnp3, DirectOperateRaisesOneIcsWriteAlert) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Request(kDirectOperate)},
-             {Direction::kToServer, Request(kDirectOperate)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Request(kDirectOperate)},
+        {Direction::kToServer, Request(kDirectOperate)}});
   EXPECT_EQ(ctx.protocol, "dnp3");
   auto alerts = ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);  // once per flow per operation
@@ -146,57 +107,59 @@ TEST(Dnp3, DirectOperateRaisesOneIcsWriteAlert) {
 }
 
 TEST(Dnp3, ClassPollIsNotAnAlert) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Request(kClassPoll)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx, {{Direction::kToServer, Request(kClassPoll)}});
   EXPECT_EQ(ctx.protocol, "dnp3");
   EXPECT_TRUE(ctx.findings.empty());
   EXPECT_TRUE(ctx.anomalies.empty());
 }
 
 TEST(Dnp3, BadDataCrcIsAnAnomalyAndDropsTheFragment) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Bytes frame = Request(kDirectOperate);
   frame[12] ^= 0xFF;  // inside the first user data block
-  Feed(ctx, {{Direction::kToServer, frame}});
+  Feed(Info(), ctx, {{Direction::kToServer, frame}});
   EXPECT_EQ(ctx.anomalies["dnp3.bad_data_crc"], 1);
   EXPECT_TRUE(ctx.Alerts().empty());
 }
 
 TEST(Dnp3, BadHeaderCrcResynchronisesOnTheNextFrame) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Bytes broken = Request(kClassPoll);
   broken[8] ^= 0x01;
   Bytes stream = broken;
   Bytes good = Request(kDirectOperate);
   stream.insert(stream.end(), good.begin(), good.end());
-  Feed(ctx, {{Direction::kToServer, stream}});
+  Feed(Info(), ctx, {{Direction::kToServer, stream}});
   EXPECT_EQ(ctx.anomalies["dnp3.bad_header_crc"], 1);
   ASSERT_EQ(ctx.Alerts().size(), 1u);
   EXPECT_EQ(ctx.Alerts()[0].rule, "dnp3.direct_operate");
 }
 
 TEST(Dnp3, ReassemblesFragmentsAcrossTransportSegments) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Bytes first(kDirectOperate.begin(), kDirectOperate.begin() + 8);
   Bytes rest(kDirectOperate.begin() + 8, kDirectOperate.end());
-  Feed(ctx, {{Direction::kToServer, Request(first, 0x40 | 5)},   // FIR, seq 5
-             {Direction::kToServer, Request(rest, 0x80 | 6)}});  // FIN, seq 6
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Request(first, 0x40 | 5)},   // FIR, seq 5
+        {Direction::kToServer, Request(rest, 0x80 | 6)}});  // FIN, seq 6
   ASSERT_EQ(ctx.Alerts().size(), 1u);
   EXPECT_EQ(Text(ctx.Alerts()[0].fields["dnp3"]["count"]), "1");
 }
 
 TEST(Dnp3, OutOfSequenceSegmentIsDropped) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Bytes first(kDirectOperate.begin(), kDirectOperate.begin() + 8);
   Bytes rest(kDirectOperate.begin() + 8, kDirectOperate.end());
-  Feed(ctx, {{Direction::kToServer, Request(first, 0x40 | 5)},
-             {Direction::kToServer, Request(rest, 0x80 | 9)}});
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Request(first, 0x40 | 5)},
+        {Direction::kToServer, Request(rest, 0x80 | 9)}});
   EXPECT_EQ(ctx.anomalies["dnp3.transport_sequence"], 1);
   EXPECT_TRUE(ctx.Alerts().empty());
 }
 
 TEST(Dnp3, ByteAtATimeDeliveryGivesTheSameResult) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   std::unique_ptr<Analyzer> a = Info().create(ctx);
   Bytes frame = Request(kDirectOperate);
   for (uint8_t b : frame) a->Deliver(Direction::kToServer, {&b, 1});
@@ -208,8 +171,8 @@ TEST(Dnp3, LongFragmentSpansSeveralCrcBlocks) {
   // several 16-octet CRC blocks.
   Bytes apdu = {0xC0, 0x02, 0x29, 0x02, 0x00, 0x00, 0x0C};
   for (int i = 0; i < 13; ++i) apdu.insert(apdu.end(), {0x10, 0x00, 0x00});
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Request(apdu)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx, {{Direction::kToServer, Request(apdu)}});
   ASSERT_EQ(ctx.Alerts().size(), 1u);
   EXPECT_EQ(ctx.Alerts()[0].rule, "dnp3.write");
   EXPECT_EQ(Text(ctx.Alerts()[0].fields["dnp3"]["count"]), "13");
@@ -220,17 +183,18 @@ TEST(Dnp3, RoutineWritesAreNotAlerts) {
   // Clearing the device-restart indication (g80v1 index 7) and setting the time (g50v1).
   const Bytes clear_restart = {0xC2, 0x02, 0x50, 0x01, 0x00, 0x07, 0x07, 0x00};
   const Bytes set_time = {0xC3, 0x02, 0x32, 0x01, 0x07, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-  FakeContext ctx;
-  Feed(ctx,
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
        {{Direction::kToServer, Request(clear_restart)}, {Direction::kToServer, Request(set_time)}});
   EXPECT_TRUE(ctx.Alerts().empty());
 }
 
 TEST(Dnp3, RestartAndStopApplicationAreAlerts) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Request({0xC0, 0x0D})},
-             {Direction::kToServer,
-              Request({0xC1, 0x12, 0x5A, 0x01, 0x5B, 0x01, 0x04, 0x00, 0x4D, 0x41, 0x49, 0x4E})}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToServer, Request({0xC0, 0x0D})},
+        {Direction::kToServer,
+         Request({0xC1, 0x12, 0x5A, 0x01, 0x5B, 0x01, 0x04, 0x00, 0x4D, 0x41, 0x49, 0x4E})}});
   auto alerts = ctx.Alerts();
   ASSERT_EQ(alerts.size(), 2u);
   EXPECT_EQ(alerts[0].rule, "dnp3.cold_restart");
@@ -250,9 +214,9 @@ Bytes OpenFile(uint16_t mode) {
 }
 
 TEST(Dnp3, FileOpenedForWritingIsAProgramTransfer) {
-  FakeContext read_ctx, write_ctx;
-  Feed(read_ctx, {{Direction::kToServer, Request(OpenFile(1))}});
-  Feed(write_ctx, {{Direction::kToServer, Request(OpenFile(2))}});
+  testing::RecordingContext read_ctx, write_ctx;
+  Feed(Info(), read_ctx, {{Direction::kToServer, Request(OpenFile(1))}});
+  Feed(Info(), write_ctx, {{Direction::kToServer, Request(OpenFile(2))}});
   EXPECT_TRUE(read_ctx.Alerts().empty());
   ASSERT_EQ(write_ctx.Alerts().size(), 1u);
   EXPECT_EQ(write_ctx.Alerts()[0].rule, "dnp3.open_file_write");
@@ -262,9 +226,10 @@ TEST(Dnp3, FileOpenedForWritingIsAProgramTransfer) {
 TEST(Dnp3, ResponseIndicationsAreObservationsNotAlerts) {
   // Outstation 10 to master 1: RESPONSE with IIN1 = device restart | class 1 events.
   Bytes user = {0xC0, 0xC1, 0x81, 0x82, 0x00};
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToClient, Frame(0x44, 1, 10, user)},
-             {Direction::kToClient, Frame(0x44, 1, 10, user)}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx,
+       {{Direction::kToClient, Frame(0x44, 1, 10, user)},
+        {Direction::kToClient, Frame(0x44, 1, 10, user)}});
   EXPECT_TRUE(ctx.Alerts().empty());
   ASSERT_EQ(ctx.findings.size(), 1u);
   EXPECT_EQ(ctx.findings[0].rule, "dnp3.iin");
@@ -274,7 +239,7 @@ TEST(Dnp3, ResponseIndicationsAreObservationsNotAlerts) {
 }
 
 TEST(Dnp3, NonDnp3StreamStops) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   std::unique_ptr<Analyzer> a = Info().create(ctx);
   Bytes junk(4096, 'A');
   a->Deliver(Direction::kToServer, junk);
@@ -292,25 +257,34 @@ TEST(Dnp3, ProbeNeedsAValidLinkHeader) {
   EXPECT_FALSE(Info().probe(Direction::kToServer, {}));
 }
 
-TEST(Dnp3, EngineAttachesOnPort20000) {
-  Bytes frame = Request(kDirectOperate);
-  Packet p;
+// The rules the engine reports, in order.
+struct RuleRecorder : FlowObserver {
+  void OnFinding(const FlowInfo&, const Finding& f, uint64_t, Micros) override {
+    rules.push_back(f.rule);
+  }
+  std::vector<std::string> rules;
+};
+
+// A packet from master 10.0.0.1:40000 to outstation 10.0.0.2:20000, without flags or payload.
+Packet ToOutstation(Transport transport) {
   static const uint8_t kMaster[4] = {10, 0, 0, 1}, kOutstation[4] = {10, 0, 0, 2};
+  Packet p;
   p.src = IpAddress::V4(kMaster);
   p.dst = IpAddress::V4(kOutstation);
   p.src_port = 40000;
   p.dst_port = 20000;
-  p.transport = Transport::kTcp;
-  p.ip_proto = 6;
+  p.transport = transport;
+  p.ip_proto = transport == Transport::kTcp ? 6 : 17;
+  return p;
+}
+
+TEST(Dnp3, EngineAttachesOnPort20000) {
+  Bytes frame = Request(kDirectOperate);
+  Packet p = ToOutstation(Transport::kTcp);
   p.tcp_flags = tcp_flags::kSyn;
   p.seq = 100;
   p.ts = 1;
-  struct Recorder : FlowObserver {
-    void OnFinding(const FlowInfo&, const Finding& f, uint64_t, Micros) override {
-      rules.push_back(f.rule);
-    }
-    std::vector<std::string> rules;
-  } recorder;
+  RuleRecorder recorder;
   Engine engine({}, testing::BundledIntel(), recorder);
   engine.ProcessPacket(p);
   p.tcp_flags = tcp_flags::kAck | tcp_flags::kPsh;
@@ -326,23 +300,11 @@ TEST(Dnp3, EngineAttachesOnPort20000) {
 
 TEST(Dnp3, EngineAnalysesUdpDatagramsOnPort20000) {
   Bytes frame = Request(kDirectOperate);
-  Packet p;
-  static const uint8_t kMaster[4] = {10, 0, 0, 1}, kOutstation[4] = {10, 0, 0, 2};
-  p.src = IpAddress::V4(kMaster);
-  p.dst = IpAddress::V4(kOutstation);
-  p.src_port = 40000;
-  p.dst_port = 20000;
-  p.transport = Transport::kUdp;
-  p.ip_proto = 17;
+  Packet p = ToOutstation(Transport::kUdp);
   p.ts = 1;
   p.payload = frame;
   p.payload_wire_len = frame.size();
-  struct Recorder : FlowObserver {
-    void OnFinding(const FlowInfo&, const Finding& f, uint64_t, Micros) override {
-      rules.push_back(f.rule);
-    }
-    std::vector<std::string> rules;
-  } recorder;
+  RuleRecorder recorder;
   Engine engine({}, testing::BundledIntel(), recorder);
   engine.ProcessPacket(p);
   engine.Flush();

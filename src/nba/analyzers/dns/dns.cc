@@ -1,11 +1,12 @@
 #include "nba/analyzers/dns/dns.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <map>
 #include <set>
 #include <string_view>
+
+#include "nba/wire.h"
 
 namespace otguard::nba::analyzers::dns {
 namespace {
@@ -18,10 +19,9 @@ constexpr size_t kMaxPending = 64;  // unanswered queries remembered per flow
 constexpr size_t kMaxAlerted = 32;  // distinct pool names reported per flow
 constexpr int kMaxMalformedUnconfirmed = 4;
 
-uint16_t Be16(std::span<const uint8_t> b, size_t at) { return uint16_t(b[at] << 8 | b[at + 1]); }
-uint32_t Be32(std::span<const uint8_t> b, size_t at) {
-  return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
-}
+using wire::Be16;
+using wire::Be32;
+using wire::Lower;
 
 // Labels are octet strings (RFC 2181 §11); keep names printable and unambiguous the way master
 // files do (RFC 1035 §5.1): "\." for a dot inside a label, "\DDD" for other bytes.
@@ -107,19 +107,9 @@ bool ReadRecord(std::span<const uint8_t> msg, size_t& pos, bool keep, std::vecto
   return true;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Names in findings stay short; real names are at most 253 characters, escaped bytes make odd
 // ones longer.
-std::string Short(std::string_view name) {
-  constexpr size_t kMaxText = 256;
-  return name.size() <= kMaxText ? std::string(name)
-                                 : std::string(name.substr(0, kMaxText)) + "...";
-}
+std::string Short(std::string_view name) { return wire::Shorten(name, 256); }
 
 nlohmann::json ShortNames(const std::vector<std::string>& names) {
   nlohmann::json out = nlohmann::json::array();

@@ -5,42 +5,20 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
+
 namespace otguard::nba::analyzers::dns {
 namespace {
 
-class FakeContext final : public AnalyzerContext {
- public:
-  explicit FakeContext(Transport transport) {
-    static const uint8_t kClient[4] = {10, 0, 0, 5}, kServer[4] = {10, 0, 0, 53};
-    flow_.client = {IpAddress::V4(kClient), 50000};
-    flow_.server = {IpAddress::V4(kServer), 53};
-    flow_.transport = transport;
-    intel_.AddPoolDomain("minergate.com");
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override { protocol = name; }
-  void Anomaly(std::string_view what) override { anomalies.emplace_back(what); }
-
-  std::vector<Finding> Alerts() const {
-    std::vector<Finding> out;
-    for (const auto& f : findings) {
-      if (f.kind == Finding::Kind::kAlert) out.push_back(f);
-    }
-    return out;
-  }
-
-  std::vector<Finding> findings;
-  std::vector<std::string> anomalies;
-  std::string_view protocol;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
+// minergate.com is a known pool domain.
+const Intel* PoolIntel() {
+  static const Intel* const kIntel = [] {
+    auto* intel = new Intel;
+    intel->AddPoolDomain("minergate.com");
+    return intel;
+  }();
+  return kIntel;
+}
 
 // Builds messages in RFC 1035 §4.1 wire format.
 class MessageBuilder {
@@ -181,7 +159,7 @@ TEST(DnsParseTest, TruncatedAnswerKeepsEarlierRecords) {
 }
 
 TEST(DnsAnalyzerTest, AliasOfAPoolIsOneHighMiningAlertWithTheChain) {
-  FakeContext ctx(Transport::kUdp);
+  testing::RecordingContext ctx(Transport::kUdp, 53, PoolIntel());
   auto a = Info().create(ctx);
   MessageBuilder query(7, false, 1, 0);
   query.Name("p1.mdfr6avyyle.online");
@@ -216,7 +194,7 @@ TEST(DnsAnalyzerTest, AliasOfAPoolIsOneHighMiningAlertWithTheChain) {
 }
 
 TEST(DnsAnalyzerTest, OrdinaryLookupIsOnlyAnObservation) {
-  FakeContext ctx(Transport::kUdp);
+  testing::RecordingContext ctx(Transport::kUdp, 53, PoolIntel());
   auto a = Info().create(ctx);
   MessageBuilder m(9, true, 1, 1);
   size_t q = m.Name("historian.plant.local");
@@ -232,7 +210,7 @@ TEST(DnsAnalyzerTest, OrdinaryLookupIsOnlyAnObservation) {
 }
 
 TEST(DnsAnalyzerTest, UnansweredPoolQueryIsReportedAtTheEnd) {
-  FakeContext ctx(Transport::kUdp);
+  testing::RecordingContext ctx(Transport::kUdp, 53, PoolIntel());
   auto a = Info().create(ctx);
   MessageBuilder query(3, false, 1, 0);
   query.Name("XMR.Pool.MinerGate.com.");  // case and the trailing root do not matter
@@ -246,17 +224,17 @@ TEST(DnsAnalyzerTest, UnansweredPoolQueryIsReportedAtTheEnd) {
 }
 
 TEST(DnsAnalyzerTest, MalformedDatagramsAreAnomaliesAndStopTheAnalyser) {
-  FakeContext ctx(Transport::kUdp);
+  testing::RecordingContext ctx(Transport::kUdp, 53, PoolIntel());
   auto a = Info().create(ctx);
   const std::vector<uint8_t> junk = {1, 2, 3};
   for (int i = 0; i < 4 && !a->stopped(); ++i) a->Deliver(Direction::kToServer, junk);
   EXPECT_TRUE(a->stopped());
-  EXPECT_EQ(ctx.anomalies.size(), 4u);
+  EXPECT_EQ(ctx.AnomalyCount(), 4);
   EXPECT_TRUE(ctx.protocol.empty());
 }
 
 TEST(DnsAnalyzerTest, TcpMessagesAreFramedByTheirLengthAcrossSegments) {
-  FakeContext ctx(Transport::kTcp);
+  testing::RecordingContext ctx(Transport::kTcp, 53, PoolIntel());
   auto a = TcpInfo().create(ctx);
   std::vector<uint8_t> stream;
   for (uint16_t id : {1, 2}) {

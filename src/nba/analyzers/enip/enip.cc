@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "nba/wire.h"
+
 namespace otguard::nba::analyzers::enip {
 namespace {
 
@@ -33,13 +35,10 @@ constexpr uint8_t kResponseBit = 0x80;
 constexpr uint16_t kConnectionManager = 0x06, kSymbolClass = 0x6B;
 // Multiple Service Packets and Unconnected Sends nest; real traffic nests one or two deep.
 constexpr int kMaxDepth = 4;
+constexpr size_t kMaxSymbol = 64;  // characters of a tag name kept in a finding
 
-uint16_t Le16(std::span<const uint8_t> d, size_t off) {
-  return static_cast<uint16_t>(d[off] | d[off + 1] << 8);
-}
-uint32_t Le32(std::span<const uint8_t> d, size_t off) {
-  return uint32_t{Le16(d, off)} | uint32_t{Le16(d, off + 2)} << 16;
-}
+using wire::Le16;
+using wire::Le32;
 
 std::string_view CommandName(uint16_t c) {
   switch (c) {
@@ -75,14 +74,6 @@ struct Path {
   std::optional<std::string> symbol;
 };
 
-std::string Printable(std::span<const uint8_t> bytes, size_t max = 64) {
-  std::string out;
-  for (size_t i = 0; i < bytes.size() && i < max; ++i) {
-    out += bytes[i] >= 0x20 && bytes[i] < 0x7F ? static_cast<char>(bytes[i]) : '?';
-  }
-  return out;
-}
-
 // Parses the segments we need; stops quietly at one it does not know (network, electronic
 // key ...), keeping what it found before.
 Path ParsePath(std::span<const uint8_t> p) {
@@ -113,7 +104,7 @@ Path ParsePath(std::span<const uint8_t> p) {
       if (i + 2 > p.size()) break;
       size_t len = p[i + 1];
       if (i + 2 + len > p.size()) break;
-      if (!path.symbol) path.symbol = Printable(p.subspan(i + 2, len));
+      if (!path.symbol) path.symbol = wire::PrintableText(p.subspan(i + 2, len), kMaxSymbol);
       i += 2 + len + (len & 1);
     } else if ((seg & 0xE0) == 0x00) {  // port segment (route paths)
       size_t size = 2;

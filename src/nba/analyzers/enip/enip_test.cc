@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::enip {
@@ -15,40 +16,6 @@ namespace {
 using testing::Pcap;
 using testing::ReplayFiles;
 using Bytes = std::vector<uint8_t>;
-
-class FakeContext final : public AnalyzerContext {
- public:
-  explicit FakeContext(Transport t = Transport::kTcp, uint16_t port = 44818) {
-    flow_.transport = t;
-    flow_.server.port = port;
-    flow_.client.port = 50000;
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override {
-    if (protocol.empty()) protocol = name;
-  }
-  void Anomaly(std::string_view what) override { ++anomalies[std::string(what)]; }
-
-  std::vector<Finding> findings;
-  std::string protocol;
-  std::map<std::string, int> anomalies;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
-
-std::vector<Finding> Alerts(const std::vector<Finding>& all) {
-  std::vector<Finding> out;
-  for (const Finding& f : all) {
-    if (f.kind == Finding::Kind::kAlert) out.push_back(f);
-  }
-  return out;
-}
 
 void Put16(Bytes& b, size_t v) {
   b.push_back(static_cast<uint8_t>(v));
@@ -86,24 +53,17 @@ Bytes SendUnit(const Bytes& cip) {
   return Encap(0x0070, Concat(d, cip));
 }
 
-struct Session {
-  explicit Session(Transport t = Transport::kTcp, uint16_t port = 44818) : ctx(t, port) {}
-  FakeContext ctx;
-  std::unique_ptr<Analyzer> analyzer{Info().create(ctx)};
-  void Send(Direction dir, const Bytes& b) { analyzer->Deliver(dir, b); }
-};
-
 // Set_Attribute_Single on TCP/IP Interface object (class 0xF5) instance 1 attribute 5.
 const Bytes kSetAttribute = {0x10, 0x03, 0x20, 0xF5, 0x24, 0x01,
                              0x30, 0x05, 0xC0, 0xA8, 0x01, 0x0A};
 
 TEST(EnipTest, SendRRDataSetAttributeSingleIsAnAlert) {
-  Session s;
+  testing::Conversation s(Info(), Transport::kTcp, 44818);
   s.Send(Direction::kToServer, Encap(0x0065, {1, 0, 0, 0}, 0));  // RegisterSession
   s.Send(Direction::kToServer, SendRR(kSetAttribute));
   s.Send(Direction::kToServer, SendRR(kSetAttribute));
   EXPECT_EQ(s.ctx.protocol, "enip");
-  auto alerts = Alerts(s.ctx.findings);
+  auto alerts = s.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   const Finding& f = alerts[0];
   EXPECT_EQ(f.operation, "enip.set_attribute_single");
@@ -118,7 +78,7 @@ TEST(EnipTest, SendRRDataSetAttributeSingleIsAnAlert) {
 }
 
 TEST(EnipTest, ListIdentityAndReadsAreNotAlerts) {
-  Session s;
+  testing::Conversation s(Info(), Transport::kTcp, 44818);
   s.Send(Direction::kToServer, Encap(0x0063, {}, 0));
   // Get_Attribute_Single on the Identity object, and its reply.
   s.Send(Direction::kToServer, SendRR({0x0E, 0x03, 0x20, 0x01, 0x24, 0x01, 0x30, 0x07}));
@@ -130,9 +90,9 @@ TEST(EnipTest, ListIdentityAndReadsAreNotAlerts) {
 }
 
 TEST(EnipTest, ResetIsHighDeviceRestart) {
-  Session s;
+  testing::Conversation s(Info(), Transport::kTcp, 44818);
   s.Send(Direction::kToServer, SendRR({0x05, 0x02, 0x20, 0x01, 0x24, 0x01}));
-  auto alerts = Alerts(s.ctx.findings);
+  auto alerts = s.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].operation, "enip.reset");
   EXPECT_EQ(alerts[0].severity, Severity::kHigh);
@@ -150,9 +110,9 @@ TEST(EnipTest, LogixWriteTagInsideMultipleServicePacket) {
   Put16(msp, 6);
   Put16(msp, 6 + read.size());
   msp = Concat(Concat(msp, read), write);
-  Session s;
+  testing::Conversation s(Info(), Transport::kTcp, 44818);
   s.Send(Direction::kToServer, SendUnit(msp));
-  auto alerts = Alerts(s.ctx.findings);
+  auto alerts = s.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].operation, "enip.write_tag");
   EXPECT_EQ(alerts[0].fields["enip"]["tag"], "Speed");
@@ -162,34 +122,34 @@ TEST(EnipTest, LogixWriteTagInsideMultipleServicePacket) {
 // Forward Close (0x4E on the Connection Manager) shares its code with Read-Modify-Write Tag:
 // it is connection housekeeping, not a write. A Set inside an Unconnected Send is found.
 TEST(EnipTest, ConnectionManagerServicesAndUnconnectedSend) {
-  Session s;
+  testing::Conversation s(Info(), Transport::kTcp, 44818);
   s.Send(Direction::kToServer,
          SendRR({0x4E, 0x02, 0x20, 0x06, 0x24, 0x01, 0x07, 0xE9, 0x01, 0x00, 0x00, 0x00}));
-  EXPECT_TRUE(Alerts(s.ctx.findings).empty());
+  EXPECT_TRUE(s.ctx.Alerts().empty());
   Bytes ucs = {0x52, 0x02, 0x20, 0x06, 0x24, 0x01, 0x07, 0xE9};
   Put16(ucs, kSetAttribute.size());
   ucs = Concat(Concat(ucs, kSetAttribute), {0x01, 0x00, 0x01, 0x00});  // route: backplane 0
   s.Send(Direction::kToServer, SendRR(ucs));
-  auto alerts = Alerts(s.ctx.findings);
+  auto alerts = s.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].operation, "enip.set_attribute_single");
 }
 
 TEST(EnipTest, NotEnipOrMalformedIsHandled) {
-  Session http;
+  testing::Conversation http(Info(), Transport::kTcp, 44818);
   Bytes get(30, 'A');
   http.Send(Direction::kToServer, get);
   EXPECT_TRUE(http.analyzer->stopped());
   EXPECT_TRUE(http.ctx.protocol.empty());
-  Session s;
+  testing::Conversation s(Info(), Transport::kTcp, 44818);
   Bytes bad = SendRR({0x10, 0x7F, 0x20, 0x01});  // path longer than the message
   s.Send(Direction::kToServer, bad);
   EXPECT_EQ(s.ctx.anomalies["bad_cip_path"], 1);
-  EXPECT_TRUE(Alerts(s.ctx.findings).empty());
+  EXPECT_TRUE(s.ctx.Alerts().empty());
 }
 
 TEST(EnipTest, Class1IoDatagramsAreCountedOnly) {
-  Session s(Transport::kUdp, 2222);
+  testing::Conversation s(Info(), Transport::kUdp, 2222);
   // Sequenced address item (connection id, sequence) + connected data (sequence + data).
   Bytes io = {2, 0, 0x02, 0x80, 8, 0, 1, 0, 0, 0, 5, 0, 0, 0, 0xB1, 0x00, 4, 0, 5, 0, 0xAA, 0xBB};
   s.Send(Direction::kToServer, io);

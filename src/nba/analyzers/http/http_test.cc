@@ -4,9 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::http {
@@ -14,31 +16,15 @@ namespace {
 
 using namespace std::string_literals;
 
-class FakeContext final : public AnalyzerContext {
- public:
-  explicit FakeContext(uint16_t server_port) {
-    static const uint8_t kClient[4] = {10, 0, 0, 7}, kServer[4] = {10, 0, 0, 9};
-    flow_.client = {IpAddress::V4(kClient), 49200};
-    flow_.server = {IpAddress::V4(kServer), server_port};
-    flow_.transport = Transport::kTcp;
-    intel_.AddService(Transport::kTcp, 80, {"http", true, false});
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override { protocol = name; }
-  void Anomaly(std::string_view what) override { anomalies.emplace_back(what); }
-
-  std::vector<Finding> findings;
-  std::vector<std::string> anomalies;
-  std::string_view protocol;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
+// Port 80 is the web port the analyser weighs downloads against.
+const Intel* WebIntel() {
+  static const Intel* const kIntel = [] {
+    auto* intel = new Intel;
+    intel->AddService(Transport::kTcp, 80, {"http", true, false});
+    return intel;
+  }();
+  return kIntel;
+}
 
 std::span<const uint8_t> Bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -55,7 +41,7 @@ const std::string kMsraResponse =
     kZipBody;
 
 TEST(HttpTest, MsraMinerArchiveFromItsWebServerPortIsHigh) {
-  FakeContext ctx(26931);
+  testing::RecordingContext ctx(Transport::kTcp, 26931, WebIntel());
   EXPECT_TRUE(Info().probe(Direction::kToServer, Bytes(kMsraRequest).first(64)));
   EXPECT_TRUE(Info().probe(Direction::kToClient, Bytes(kMsraResponse).first(64)));
   auto a = Info().create(ctx);
@@ -83,7 +69,7 @@ TEST(HttpTest, MsraMinerArchiveFromItsWebServerPortIsHigh) {
 }
 
 TEST(HttpTest, NormalPageIsQuiet) {
-  FakeContext ctx(80);
+  testing::RecordingContext ctx(Transport::kTcp, 80, WebIntel());
   auto a = Info().create(ctx);
   const std::string page = "<!DOCTYPE html><html><body>Plant historian</body></html>";
   a->Deliver(Direction::kToServer,
@@ -110,7 +96,7 @@ std::string Chunked(std::string_view body) {
 }
 
 TEST(HttpTest, PipelinedRequestsPairWithTheirResponses) {
-  FakeContext ctx(80);
+  testing::RecordingContext ctx(Transport::kTcp, 80, WebIntel());
   auto a = Info().create(ctx);
   a->Deliver(Direction::kToServer, Bytes("HEAD /tool.exe HTTP/1.1\r\nHost: h\r\n\r\n"
                                          "GET /a.css HTTP/1.1\r\nHost: h\r\n\r\n"
@@ -137,7 +123,7 @@ TEST(HttpTest, PipelinedRequestsPairWithTheirResponses) {
 }
 
 TEST(HttpTest, ExecutableDisguisedAsImageOnAWebPortIsHigh) {
-  FakeContext ctx(80);
+  testing::RecordingContext ctx(Transport::kTcp, 80, WebIntel());
   auto a = Info().create(ctx);
   a->Deliver(Direction::kToServer, Bytes("GET /logo.png HTTP/1.0\r\n\r\n"));
   // No length: the body runs to the end of the connection.
@@ -151,7 +137,7 @@ TEST(HttpTest, ExecutableDisguisedAsImageOnAWebPortIsHigh) {
 }
 
 TEST(HttpTest, CompressedPagesAndOfficeDocumentsAreQuiet) {
-  FakeContext ctx(80);
+  testing::RecordingContext ctx(Transport::kTcp, 80, WebIntel());
   auto a = Info().create(ctx);
   a->Deliver(Direction::kToServer,
              Bytes("GET / HTTP/1.1\r\n\r\nGET /report.xlsx HTTP/1.1\r\n\r\n"));
@@ -167,7 +153,7 @@ TEST(HttpTest, CompressedPagesAndOfficeDocumentsAreQuiet) {
 }
 
 TEST(HttpTest, GapInsideABodyKeepsSyncAndGapInHeadersResyncs) {
-  FakeContext ctx(26931);
+  testing::RecordingContext ctx(Transport::kTcp, 26931, WebIntel());
   auto a = Info().create(ctx);
   a->Deliver(Direction::kToServer, Bytes("GET /big.bin HTTP/1.1\r\n\r\n"));
   a->Deliver(Direction::kToClient, Bytes("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nabcd"));
@@ -188,18 +174,18 @@ TEST(HttpTest, GapInsideABodyKeepsSyncAndGapInHeadersResyncs) {
 }
 
 TEST(HttpTest, NotHttpStopsAndHugeHeadersAreAnomalies) {
-  FakeContext ctx(80);
+  testing::RecordingContext ctx(Transport::kTcp, 80, WebIntel());
   auto a = Info().create(ctx);
   a->Deliver(Direction::kToServer, Bytes("\x16\x03\x01 hello\r\n\r\n"));
   EXPECT_TRUE(a->stopped());
   EXPECT_TRUE(ctx.protocol.empty());
 
-  FakeContext ctx2(80);
+  testing::RecordingContext ctx2(Transport::kTcp, 80, WebIntel());
   auto b = Info().create(ctx2);
   b->Deliver(Direction::kToServer, Bytes("GET / HTTP/1.1\r\n\r\n"));
   std::string cookie = "GET / HTTP/1.1\r\nCookie: " + std::string(40000, 'c');
   b->Deliver(Direction::kToServer, Bytes(cookie));
-  EXPECT_EQ(ctx2.anomalies, std::vector<std::string>{"header_too_long"});
+  EXPECT_EQ(ctx2.anomalies, (std::map<std::string, int>{{"header_too_long", 1}}));
   b->Deliver(Direction::kToServer, Bytes("\r\n\r\nGET /next HTTP/1.1\r\n\r\n"));  // resyncs
   EXPECT_FALSE(b->stopped());
 }

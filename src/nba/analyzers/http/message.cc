@@ -6,6 +6,7 @@
 #include <initializer_list>
 
 #include "nba/analyzers/http/http.h"
+#include "nba/wire.h"
 #include "otguard/base/bytes.h"
 
 namespace otguard::nba::analyzers::http {
@@ -33,12 +34,6 @@ std::string_view View(std::span<const uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
@@ -47,11 +42,7 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Text(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, kMaxText)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  return out;
-}
+std::string Text(std::string_view s) { return wire::PrintableText(s, kMaxText); }
 
 // "METHOD SP request-target SP HTTP/1.x" (RFC 9112 §3) or "HTTP/1.x SP 3DIGIT [SP reason]"
 // (§4).
@@ -88,18 +79,18 @@ void ParseFields(std::string_view fields, Head& head) {
     fields.remove_prefix(nl == fields.npos ? fields.size() : nl + 1);
     size_t colon = line.find(':');
     if (colon == line.npos) continue;
-    std::string name = Lower(Trim(line.substr(0, colon)));
+    std::string name = wire::Lower(Trim(line.substr(0, colon)));
     std::string_view value = Trim(line.substr(colon + 1));
     if (name == "host") {
       head.host = Text(value);
     } else if (name == "user-agent") {
       head.user_agent = Text(value);
     } else if (name == "content-type") {
-      head.content_type = Lower(Trim(value.substr(0, value.find(';'))));
+      head.content_type = wire::Lower(Trim(value.substr(0, value.find(';'))));
     } else if (name == "content-encoding") {
-      head.content_encoding = Lower(value);
+      head.content_encoding = wire::Lower(value);
     } else if (name == "transfer-encoding") {
-      head.chunked = Lower(value).find("chunked") != std::string::npos;
+      head.chunked = wire::Lower(value).find("chunked") != std::string::npos;
     } else if (name == "content-length" && !head.content_length) {
       head.content_length = ParseDecimal(value);
       head.bad_length = !head.content_length;
@@ -112,7 +103,7 @@ std::string Extension(std::string_view uri) {
   std::string_view name = uri.substr(uri.rfind('/') == uri.npos ? 0 : uri.rfind('/') + 1);
   size_t dot = name.rfind('.');
   if (dot == name.npos || name.size() - dot > 11) return "";
-  return Lower(name.substr(dot + 1));
+  return wire::Lower(name.substr(dot + 1));
 }
 
 // The extensions a file of this type is expected to have; "bin" suits any binary.

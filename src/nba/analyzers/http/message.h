@@ -29,7 +29,6 @@ struct Head {
 };
 
 std::string_view View(std::span<const uint8_t> b);
-std::string Lower(std::string_view s);
 // Without surrounding spaces, tabs and a trailing CR.
 std::string_view Trim(std::string_view s);
 // Wire text for findings: printable ASCII (others become '?'), at most kMaxText characters.

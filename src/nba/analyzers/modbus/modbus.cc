@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "nba/wire.h"
+
 namespace otguard::nba::analyzers::modbus {
 namespace {
 
@@ -18,9 +20,7 @@ constexpr size_t kLengthFieldEnd = 6;
 constexpr uint16_t kMinLength = 2, kMaxLength = 254;
 constexpr uint8_t kExceptionBit = 0x80;
 
-uint16_t Be16(std::span<const uint8_t> d, size_t off) {
-  return static_cast<uint16_t>(d[off] << 8 | d[off + 1]);
-}
+using wire::Be16;
 
 // Public function codes of the Application Protocol spec §5.1 (not the user-defined ranges
 // 65-72 and 100-110, which prove nothing about the protocol).

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::modbus {
@@ -14,42 +15,6 @@ namespace {
 
 using testing::Pcap;
 using testing::ReplayFiles;
-
-// Records what the analyser reports, as the engine would.
-class FakeContext final : public AnalyzerContext {
- public:
-  FakeContext() {
-    static const uint8_t kClient[4] = {10, 0, 0, 1}, kServer[4] = {10, 0, 0, 2};
-    flow_.client = {IpAddress::V4(kClient), 49152};
-    flow_.server = {IpAddress::V4(kServer), 502};
-    flow_.transport = Transport::kTcp;
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override {
-    if (protocol.empty()) protocol = name;
-  }
-  void Anomaly(std::string_view what) override { ++anomalies[std::string(what)]; }
-
-  std::vector<Finding> findings;
-  std::string protocol;
-  std::map<std::string, int> anomalies;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
-
-std::vector<Finding> OfKind(const std::vector<Finding>& all, Finding::Kind kind) {
-  std::vector<Finding> out;
-  for (const Finding& f : all) {
-    if (f.kind == kind) out.push_back(f);
-  }
-  return out;
-}
 
 // MBAP (transaction 1, protocol 0, length, unit 17) + PDU.
 std::vector<uint8_t> Adu(std::vector<uint8_t> pdu, uint8_t unit = 17) {
@@ -65,25 +30,18 @@ std::vector<uint8_t> Adu(std::vector<uint8_t> pdu, uint8_t unit = 17) {
   return adu;
 }
 
-struct Session {
-  FakeContext ctx;
-  std::unique_ptr<Analyzer> analyzer;
-  Session() : analyzer(Info().create(ctx)) {}
-  void Send(Direction dir, const std::vector<uint8_t>& bytes) { analyzer->Deliver(dir, bytes); }
-};
-
 // Write Multiple Registers (spec §6.12): address 0x0001, 2 registers, 4 bytes 000A 0102.
 const std::vector<uint8_t> kWriteRegisters = {0x10, 0x00, 0x01, 0x00, 0x02,
                                               0x04, 0x00, 0x0A, 0x01, 0x02};
 
 TEST(ModbusTest, WriteMultipleRegistersIsOneIcsWriteAlertPerFlow) {
-  Session run;
+  testing::Conversation run(Info());
   run.Send(Direction::kToServer, Adu(kWriteRegisters));
   run.Send(Direction::kToClient, Adu({0x10, 0x00, 0x01, 0x00, 0x02}));
   run.Send(Direction::kToServer, Adu(kWriteRegisters));
   run.analyzer->Finish();
   EXPECT_EQ(run.ctx.protocol, "modbus");
-  auto alerts = OfKind(run.ctx.findings, Finding::Kind::kAlert);
+  auto alerts = run.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   const Finding& f = alerts[0];
   EXPECT_EQ(f.category, Category::kIcsWrite);
@@ -97,14 +55,14 @@ TEST(ModbusTest, WriteMultipleRegistersIsOneIcsWriteAlertPerFlow) {
   EXPECT_EQ(f.fields["modbus"]["address"], 1);
   EXPECT_EQ(f.fields["modbus"]["quantity"], 2);
   // The flow's summary counts both requests.
-  auto obs = OfKind(run.ctx.findings, Finding::Kind::kObservation);
+  auto obs = run.ctx.Observations();
   ASSERT_EQ(obs.size(), 1u);
   EXPECT_EQ(obs[0].rule, "modbus.writes");
   EXPECT_EQ(obs[0].fields["modbus"]["count"]["modbus.write_multiple_registers"], 2);
 }
 
 TEST(ModbusTest, ReadHoldingRegistersIsNotAnAlert) {
-  Session run;
+  testing::Conversation run(Info());
   run.Send(Direction::kToServer, Adu({0x03, 0x00, 0x6B, 0x00, 0x03}));
   run.Send(Direction::kToClient, Adu({0x03, 0x06, 0x02, 0x2B, 0x00, 0x00, 0x00, 0x64}));
   run.analyzer->Finish();
@@ -114,7 +72,7 @@ TEST(ModbusTest, ReadHoldingRegistersIsNotAnAlert) {
 }
 
 TEST(ModbusTest, ExceptionResponsesAreOneObservationAtFinish) {
-  Session run;
+  testing::Conversation run(Info());
   for (int i = 0; i < 3; ++i) {
     run.Send(Direction::kToServer, Adu({0x03, 0x10, 0x00, 0x00, 0x01}));
     run.Send(Direction::kToClient, Adu({0x83, 0x02}));  // illegal data address
@@ -133,36 +91,36 @@ TEST(ModbusTest, ExceptionResponsesAreOneObservationAtFinish) {
 }
 
 TEST(ModbusTest, BogusMbapLengthIsAnAnomalyAndStops) {
-  Session run;
+  testing::Conversation run(Info());
   run.Send(Direction::kToServer, Adu({0x03, 0x00, 0x00, 0x00, 0x01}));
   // Length 0x0400 is beyond the 254 an ADU can carry.
   run.Send(Direction::kToServer, {0x00, 0x02, 0x00, 0x00, 0x04, 0x00, 0x11, 0x03, 0x00});
   EXPECT_EQ(run.ctx.anomalies["bad_mbap"], 1);
   EXPECT_TRUE(run.analyzer->stopped());
   // A non-zero protocol id is just as fatal.
-  Session other;
+  testing::Conversation other(Info());
   other.Send(Direction::kToServer, {0x00, 0x01, 0x00, 0x07, 0x00, 0x06, 0x11, 0x03, 0, 0, 0, 1});
   EXPECT_EQ(other.ctx.anomalies["bad_mbap"], 1);
   EXPECT_TRUE(other.ctx.protocol.empty());
 }
 
 TEST(ModbusTest, AdusSplitAcrossSegmentsAndPipelined) {
-  Session run;
+  testing::Conversation run(Info());
   std::vector<uint8_t> two = Adu({0x06, 0x00, 0x05, 0x12, 0x34});
   std::vector<uint8_t> coil = Adu({0x05, 0x00, 0x07, 0xFF, 0x00});
   two.insert(two.end(), coil.begin(), coil.end());
   for (uint8_t b : two) run.Send(Direction::kToServer, {b});
   std::set<std::string> ops;
-  for (const Finding& f : OfKind(run.ctx.findings, Finding::Kind::kAlert)) ops.insert(f.operation);
+  for (const Finding& f : run.ctx.Alerts()) ops.insert(f.operation);
   EXPECT_EQ(ops,
             (std::set<std::string>{"modbus.write_single_register", "modbus.write_single_coil"}));
 }
 
 TEST(ModbusTest, DiagnosticsForceListenOnlyIsHighDenialOfService) {
-  Session run;
+  testing::Conversation run(Info());
   run.Send(Direction::kToServer, Adu({0x08, 0x00, 0x04, 0x00, 0x00}));
   run.Send(Direction::kToServer, Adu({0x08, 0x00, 0x00, 0xA5, 0x37}));  // echo: a read
-  auto alerts = OfKind(run.ctx.findings, Finding::Kind::kAlert);
+  auto alerts = run.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].operation, "modbus.force_listen_only");
   EXPECT_EQ(alerts[0].severity, Severity::kHigh);
@@ -170,7 +128,7 @@ TEST(ModbusTest, DiagnosticsForceListenOnlyIsHighDenialOfService) {
 }
 
 TEST(ModbusTest, ReadDeviceIdentificationIsARead) {
-  Session run;
+  testing::Conversation run(Info());
   run.Send(Direction::kToServer, Adu({0x2B, 0x0E, 0x01, 0x00}));
   EXPECT_EQ(run.ctx.protocol, "modbus");
   EXPECT_TRUE(run.ctx.findings.empty());

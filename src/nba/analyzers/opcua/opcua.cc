@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "nba/wire.h"
+
 namespace otguard::nba::analyzers::opcua {
 namespace {
 
@@ -45,7 +47,9 @@ constexpr std::array kChangeServices = {
 };
 constexpr uint32_t kOpenSecureChannelRequest = 446;
 
-// Printable ASCII kept, anything else written as \xNN; at most kMaxStringOut characters.
+// Printable ASCII kept, anything else (and '\\') written as \xNN; at most kMaxStringOut
+// characters. Not wire::PrintableText(): endpoint URLs and policy URIs are identifiers an analyst
+// may search for, so every byte stays recoverable instead of collapsing to '?'.
 std::string Printable(std::string_view in) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -61,7 +65,7 @@ std::string Printable(std::string_view in) {
 }
 
 // Bounds-checked little-endian reader of Part 6 5.2 binary encodings. A failed read leaves
-// ok() false and every later read fails too.
+// ok() false and every later read fails too (nba/wire.h's Le32 is for the fixed chunk header).
 class Reader {
  public:
   explicit Reader(std::span<const uint8_t> data) : data_(data) {}
@@ -150,9 +154,7 @@ class Reader {
   bool ok_ = true;
 };
 
-uint32_t Le32(const uint8_t* p) {
-  return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
-}
+using wire::Le32;
 
 enum class Type { kHello, kAck, kError, kReverseHello, kOpen, kClose, kMessage, kUnknown };
 
@@ -216,7 +218,7 @@ class OpcUaAnalyzer final : public Analyzer {
     while (!stopped() && s.skip == 0 && b.size() - pos >= kHeaderSize) {
       const uint8_t* h = b.data() + pos;
       const Type type = TypeOf(h);
-      const uint32_t size = Le32(h + 4);
+      const uint32_t size = Le32(b, pos + 4);
       if (type == Type::kUnknown || !ValidChunkType(type, h[3]) || size < kHeaderSize) {
         if (confirmed_) ctx().Anomaly("opcua.bad_header");
         Stop();
@@ -407,11 +409,10 @@ class OpcUaAnalyzer final : public Analyzer {
 // "HELF" and a size that fits a Hello: 32 fixed octets plus an endpoint URL of at most 4096.
 bool Probe(Direction, std::span<const uint8_t> head) {
   if (head.size() < kHeaderSize || std::memcmp(head.data(), "HELF", 4) != 0) return false;
-  const uint32_t size = Le32(head.data() + 4);
+  const uint32_t size = Le32(head, 4);
   if (size < 32 || size > 32 + kMaxEndpointUrl) return false;
   // Receive and send buffer sizes, when present, must be at least 8192 (7.1.2.3).
-  if (head.size() >= 20 &&
-      (Le32(head.data() + 12) < kMinBuffer || Le32(head.data() + 16) < kMinBuffer)) {
+  if (head.size() >= 20 && (Le32(head, 12) < kMinBuffer || Le32(head, 16) < kMinBuffer)) {
     return false;
   }
   return true;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::opcua {
@@ -13,49 +14,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-// JSON field as text: gtest cannot print nlohmann::json values (it recurses into them).
-std::string Text(const nlohmann::json& j) {
-  return j.is_string() ? j.get<std::string>() : j.dump();
-}
-
-class FakeContext final : public AnalyzerContext {
- public:
-  FakeContext() {
-    static const uint8_t kClient[4] = {10, 0, 0, 1}, kServer[4] = {10, 0, 0, 2};
-    flow_.client = {IpAddress::V4(kClient), 49152};
-    flow_.server = {IpAddress::V4(kServer), 4840};
-    flow_.transport = Transport::kTcp;
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override { protocol = std::string(name); }
-  void Anomaly(std::string_view what) override { ++anomalies[std::string(what)]; }
-
-  std::vector<Finding> Alerts() const {
-    std::vector<Finding> out;
-    for (const auto& f : findings) {
-      if (f.kind == Finding::Kind::kAlert) out.push_back(f);
-    }
-    return out;
-  }
-  const Finding* Find(const std::string& rule) const {
-    for (const auto& f : findings) {
-      if (f.rule == rule) return &f;
-    }
-    return nullptr;
-  }
-
-  std::vector<Finding> findings;
-  std::string protocol;
-  std::map<std::string, int> anomalies;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
+using testing::Feed;
+using testing::Text;
 
 // Part 6 5.2 binary encoding helpers.
 void U32(Bytes& b, uint32_t v) {
@@ -153,7 +113,7 @@ constexpr std::string_view kBasic256Sha256 =
     "http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256";
 constexpr uint16_t kWrite = 673, kCall = 712, kAddNodes = 488, kDeleteNodes = 500, kRead = 631;
 
-using Script = std::vector<std::pair<Direction, Bytes>>;
+using Script = std::vector<testing::Chunk>;
 
 Script Session(std::string_view policy, uint32_t mode) {
   return {{Direction::kToServer, Hello("opc.tcp://plc1.refinery:4840/UA/Server")},
@@ -161,16 +121,9 @@ Script Session(std::string_view policy, uint32_t mode) {
           {Direction::kToServer, Open(policy, mode)}};
 }
 
-std::unique_ptr<Analyzer> Feed(FakeContext& ctx, const Script& script) {
-  std::unique_ptr<Analyzer> a = Info().create(ctx);
-  for (const auto& [dir, bytes] : script) a->Deliver(dir, bytes);
-  a->Finish();
-  return a;
-}
-
 TEST(OpcUa, HelloAndOpenWithPolicyNoneAreObserved) {
-  FakeContext ctx;
-  Feed(ctx, Session(kNone, 1));
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx, Session(kNone, 1));
   EXPECT_EQ(ctx.protocol, "opcua");
   EXPECT_TRUE(ctx.Alerts().empty());
   const Finding* hello = ctx.Find("opcua.hello");
@@ -184,11 +137,11 @@ TEST(OpcUa, HelloAndOpenWithPolicyNoneAreObserved) {
 }
 
 TEST(OpcUa, WriteRequestOnUnencryptedChannelIsAnIcsWrite) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Script s = Session(kNone, 1);
   s.push_back({Direction::kToServer, Message(kWrite, 2, 3)});
   s.push_back({Direction::kToServer, Message(kWrite, 3, 1)});
-  Feed(ctx, s);
+  Feed(Info(), ctx, s);
   auto alerts = ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);  // once per flow
   EXPECT_EQ(alerts[0].rule, "opcua.write");
@@ -202,13 +155,13 @@ TEST(OpcUa, WriteRequestOnUnencryptedChannelIsAnIcsWrite) {
 }
 
 TEST(OpcUa, CallAddAndDeleteNodesAreEachReported) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Script s = Session(kNone, 1);
   s.push_back({Direction::kToServer, Message(kCall, 2, 1)});
   s.push_back({Direction::kToServer, Message(kAddNodes, 3, 1)});
   s.push_back({Direction::kToServer, Message(kDeleteNodes, 4, 5)});
   s.push_back({Direction::kToServer, Message(kRead, 5, 10)});
-  Feed(ctx, s);
+  Feed(Info(), ctx, s);
   auto alerts = ctx.Alerts();
   ASSERT_EQ(alerts.size(), 3u);
   EXPECT_EQ(alerts[0].rule, "opcua.call");
@@ -218,20 +171,20 @@ TEST(OpcUa, CallAddAndDeleteNodesAreEachReported) {
 }
 
 TEST(OpcUa, ReadRequestIsNotAnAlert) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Script s = Session(kNone, 1);
   s.push_back({Direction::kToServer, Message(kRead, 2, 10)});
-  Feed(ctx, s);
+  Feed(Info(), ctx, s);
   EXPECT_TRUE(ctx.Alerts().empty());
 }
 
 TEST(OpcUa, SecuredChannelBodiesAreNotInterpreted) {
   // Under Basic256Sha256 the body is (typically) encrypted: bytes that happen to look like a
   // WriteRequest must not be taken for one.
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Script s = Session(kBasic256Sha256, 3);
   s.push_back({Direction::kToServer, Message(kWrite, 2, 1)});
-  Feed(ctx, s);
+  Feed(Info(), ctx, s);
   EXPECT_TRUE(ctx.Alerts().empty());
   const Finding* hello = ctx.Find("opcua.hello");
   ASSERT_NE(hello, nullptr);
@@ -240,34 +193,34 @@ TEST(OpcUa, SecuredChannelBodiesAreNotInterpreted) {
 }
 
 TEST(OpcUa, ServerResponsesAreNotRequests) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Script s = Session(kNone, 1);
   s.push_back({Direction::kToClient, Message(kWrite, 2, 1)});
-  Feed(ctx, s);
+  Feed(Info(), ctx, s);
   EXPECT_TRUE(ctx.Alerts().empty());
 }
 
 TEST(OpcUa, OnlyTheFirstChunkOfAMessageCarriesTheType) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Script s = Session(kNone, 1);
   s.push_back({Direction::kToServer, Message(kRead, 7, 1, 'C')});
   // The final chunk of request 7 continues the Read body; its bytes look like a Call.
   s.push_back({Direction::kToServer, Message(kCall, 7, 1, 'F')});
   // A new request after it is parsed again.
   s.push_back({Direction::kToServer, Message(kWrite, 8, 1, 'F')});
-  Feed(ctx, s);
+  Feed(Info(), ctx, s);
   auto alerts = ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].rule, "opcua.write");
 }
 
 TEST(OpcUa, ByteAtATimeDeliveryGivesTheSameResult) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   std::unique_ptr<Analyzer> a = Info().create(ctx);
   Script s = Session(kNone, 1);
   s.push_back({Direction::kToServer, Message(kWrite, 2, 1)});
-  for (const auto& [dir, bytes] : s) {
-    for (uint8_t b : bytes) a->Deliver(dir, {&b, 1});
+  for (const testing::Chunk& c : s) {
+    for (uint8_t b : c.bytes) a->Deliver(c.dir, {&b, 1});
   }
   a->Finish();
   EXPECT_EQ(ctx.Alerts().size(), 1u);
@@ -275,7 +228,7 @@ TEST(OpcUa, ByteAtATimeDeliveryGivesTheSameResult) {
 }
 
 TEST(OpcUa, LargeChunkIsSkippedAndTheStreamStaysInStep) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Script s = {{Direction::kToServer, Hello("opc.tcp://historian:4840")},
               {Direction::kToClient, Ack(1024 * 1024)},
               {Direction::kToServer, Open(kNone, 1)}};
@@ -285,11 +238,11 @@ TEST(OpcUa, LargeChunkIsSkippedAndTheStreamStaysInStep) {
   s.push_back({Direction::kToServer, big});
   s.push_back({Direction::kToServer, Message(kWrite, 3, 1)});
   std::unique_ptr<Analyzer> a = Info().create(ctx);
-  for (const auto& [dir, bytes] : s) {
+  for (const testing::Chunk& c : s) {
     // Deliver in TCP-sized pieces.
-    for (size_t at = 0; at < bytes.size(); at += 1460) {
-      a->Deliver(dir, std::span<const uint8_t>(bytes).subspan(
-                          at, std::min<size_t>(1460, bytes.size() - at)));
+    for (size_t at = 0; at < c.bytes.size(); at += 1460) {
+      a->Deliver(c.dir, std::span<const uint8_t>(c.bytes).subspan(
+                            at, std::min<size_t>(1460, c.bytes.size() - at)));
     }
   }
   EXPECT_FALSE(a->stopped());
@@ -298,37 +251,39 @@ TEST(OpcUa, LargeChunkIsSkippedAndTheStreamStaysInStep) {
 }
 
 TEST(OpcUa, ChunkLargerThanTheAgreedBufferStops) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Bytes big = Message(kRead, 2, 1);
   big.resize(10000, 0);
   SetSize(big);
-  auto a = Feed(ctx, {{Direction::kToServer, Hello("opc.tcp://x")},
-                      {Direction::kToClient, Ack(8192)},
-                      {Direction::kToServer, big}});
+  auto a = Feed(Info(), ctx,
+                {{Direction::kToServer, Hello("opc.tcp://x")},
+                 {Direction::kToClient, Ack(8192)},
+                 {Direction::kToServer, big}});
   EXPECT_EQ(ctx.anomalies["opcua.oversized"], 1);
   EXPECT_TRUE(a->stopped());
 }
 
 TEST(OpcUa, MalformedHeaderAfterConfirmationStops) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   Bytes bad = {'M', 'S', 'G', 'F', 0x04, 0x00, 0x00, 0x00};  // size below the header
-  auto a = Feed(ctx, {{Direction::kToServer, Hello("opc.tcp://x")}, {Direction::kToServer, bad}});
+  auto a = Feed(Info(), ctx,
+                {{Direction::kToServer, Hello("opc.tcp://x")}, {Direction::kToServer, bad}});
   EXPECT_EQ(ctx.anomalies["opcua.bad_header"], 1);
   EXPECT_TRUE(a->stopped());
 }
 
 TEST(OpcUa, OtherProtocolStopsQuietly) {
-  FakeContext ctx;
+  testing::RecordingContext ctx;
   const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-  auto a = Feed(ctx, {{Direction::kToServer, Bytes(http.begin(), http.end())}});
+  auto a = Feed(Info(), ctx, {{Direction::kToServer, Bytes(http.begin(), http.end())}});
   EXPECT_TRUE(a->stopped());
   EXPECT_TRUE(ctx.protocol.empty());
   EXPECT_TRUE(ctx.anomalies.empty());
 }
 
 TEST(OpcUa, EndpointUrlIsMadePrintable) {
-  FakeContext ctx;
-  Feed(ctx, {{Direction::kToServer, Hello(std::string("opc.tcp://a\x01\xff", 13))}});
+  testing::RecordingContext ctx;
+  Feed(Info(), ctx, {{Direction::kToServer, Hello(std::string("opc.tcp://a\x01\xff", 13))}});
   const Finding* hello = ctx.Find("opcua.hello");
   ASSERT_NE(hello, nullptr);
   EXPECT_EQ(Text(hello->fields["opcua"]["endpoint_url"]), "opc.tcp://a\\x01\\xff");

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "nba/wire.h"
+
 namespace otguard::nba::analyzers::s7comm {
 namespace {
 
@@ -39,18 +41,10 @@ enum Function : uint8_t {
   kSetupCommunication = 0xF0,
 };
 
-uint16_t Be16(std::span<const uint8_t> d, size_t off) {
-  return static_cast<uint16_t>(d[off] << 8 | d[off + 1]);
-}
+using wire::Be16;
 
-// Wire text for a finding: printable ASCII only, short.
-std::string Printable(std::span<const uint8_t> bytes, size_t max = 32) {
-  std::string out;
-  for (size_t i = 0; i < bytes.size() && i < max; ++i) {
-    out += bytes[i] >= 0x20 && bytes[i] < 0x7F ? static_cast<char>(bytes[i]) : '?';
-  }
-  return out;
-}
+// Characters of wire text (block, file and PI service names) kept in a finding.
+constexpr size_t kMaxText = 32;
 
 // What a job does to the PLC, and the ATT&CK for ICS technique for it.
 struct Operation {
@@ -148,7 +142,7 @@ std::string_view BlockTypeName(uint8_t ascii) {
 void AddBlockName(std::span<const uint8_t> name, nlohmann::json& out) {
   if (name.size() < 8) return;
   out["block_type"] = BlockTypeName(name[2]);
-  out["block_number"] = Printable(name.subspan(3, 5));
+  out["block_number"] = wire::PrintableText(name.subspan(3, 5), kMaxText);
 }
 
 // Details of one job, for the alert.
@@ -181,7 +175,7 @@ void ParseBlockFile(std::span<const uint8_t> params, Job& job) {
   size_t len = params[8];
   if (params.size() < 9 + len) return;
   std::span<const uint8_t> name = params.subspan(9, len);
-  job.fields["filename"] = Printable(name);
+  job.fields["filename"] = wire::PrintableText(name, kMaxText);
   AddBlockName(name, job.fields);
 }
 
@@ -195,7 +189,7 @@ std::optional<Job> ParsePiService(std::span<const uint8_t> params) {
   std::span<const uint8_t> block = params.subspan(10, block_len);
   size_t name_len = params[10 + block_len];
   if (params.size() < 11 + block_len + name_len) return std::nullopt;
-  std::string service = Printable(params.subspan(11 + block_len, name_len));
+  std::string service = wire::PrintableText(params.subspan(11 + block_len, name_len), kMaxText);
   Job job{PiOperation(service)};
   job.fields["pi_service"] = service;
   if (block.size() >= 10 && block[0] > 0) {
@@ -205,7 +199,7 @@ std::optional<Job> ParsePiService(std::span<const uint8_t> params) {
     name.insert(name.end(), block.begin() + 2, block.begin() + 10);
     AddBlockName(name, job.fields);
   } else if (block_len == 2) {
-    job.fields["argument"] = Printable(block);
+    job.fields["argument"] = wire::PrintableText(block, kMaxText);
   }
   return job;
 }
@@ -214,7 +208,7 @@ std::optional<Job> ParsePiService(std::span<const uint8_t> params) {
 Job ParsePlcStop(std::span<const uint8_t> params) {
   Job job{kOpPlcStop};
   if (params.size() >= 7 && params.size() >= 7u + params[6]) {
-    job.fields["pi_service"] = Printable(params.subspan(7, params[6]));
+    job.fields["pi_service"] = wire::PrintableText(params.subspan(7, params[6]), kMaxText);
   }
   return job;
 }

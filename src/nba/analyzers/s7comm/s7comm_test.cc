@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::s7comm {
@@ -14,35 +15,6 @@ namespace {
 
 using testing::Pcap;
 using testing::ReplayFiles;
-
-class FakeContext final : public AnalyzerContext {
- public:
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override {
-    if (protocol.empty()) protocol = name;
-  }
-  void Anomaly(std::string_view what) override { ++anomalies[std::string(what)]; }
-
-  std::vector<Finding> findings;
-  std::string protocol;
-  std::map<std::string, int> anomalies;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
-
-std::vector<Finding> Alerts(const std::vector<Finding>& all) {
-  std::vector<Finding> out;
-  for (const Finding& f : all) {
-    if (f.kind == Finding::Kind::kAlert) out.push_back(f);
-  }
-  return out;
-}
 
 using Bytes = std::vector<uint8_t>;
 
@@ -79,12 +51,6 @@ Bytes Concat(Bytes a, const Bytes& b) {
   return a;
 }
 
-struct Session {
-  FakeContext ctx;
-  std::unique_ptr<Analyzer> analyzer{Info().create(ctx)};
-  void Send(Direction dir, const Bytes& b) { analyzer->Deliver(dir, b); }
-};
-
 // COTP connection request with S7 TSAPs (calling 0x0100, called 0x0102: rack 0 slot 2).
 const Bytes kConnectRequest = {0x03, 0x00, 0x00, 0x16, 0x11, 0xE0, 0x00, 0x00, 0x00, 0x01, 0x00,
                                0xC0, 0x01, 0x0A, 0xC1, 0x02, 0x01, 0x00, 0xC2, 0x02, 0x01, 0x02};
@@ -93,11 +59,11 @@ const Bytes kConnectRequest = {0x03, 0x00, 0x00, 0x16, 0x11, 0xE0, 0x00, 0x00, 0
 const Bytes kPlcStop = Concat({0x29, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09}, Ascii("P_PROGRAM"));
 
 TEST(S7commTest, PlcStopJobIsACriticalAlert) {
-  Session s;
+  testing::Conversation s(Info());
   s.Send(Direction::kToServer, kConnectRequest);
   s.Send(Direction::kToServer, Dt(Job(kPlcStop)));
   EXPECT_EQ(s.ctx.protocol, "s7comm");
-  auto alerts = Alerts(s.ctx.findings);
+  auto alerts = s.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].operation, "s7comm.plc_stop");
   EXPECT_EQ(alerts[0].category, Category::kIcsWrite);
@@ -108,7 +74,7 @@ TEST(S7commTest, PlcStopJobIsACriticalAlert) {
 }
 
 TEST(S7commTest, BlockDownloadIsOneHighAlertWithTheBlock) {
-  Session s;
+  testing::Conversation s(Info());
   // Request download of DB 1 (file "_0A00001P"), then download block and download ended.
   Bytes file = Ascii("_0A00001P");
   Bytes request = Concat({0x1A, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09}, file);
@@ -117,7 +83,7 @@ TEST(S7commTest, BlockDownloadIsOneHighAlertWithTheBlock) {
   Bytes ended = Concat({0x1C, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09}, file);
   for (const Bytes& p : {request, block, ended}) s.Send(Direction::kToServer, Dt(Job(p)));
   s.analyzer->Finish();
-  auto alerts = Alerts(s.ctx.findings);
+  auto alerts = s.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].operation, "s7comm.block_download");
   EXPECT_EQ(alerts[0].severity, Severity::kHigh);
@@ -129,7 +95,7 @@ TEST(S7commTest, BlockDownloadIsOneHighAlertWithTheBlock) {
 }
 
 TEST(S7commTest, WriteVarSplitOverTwoCotpSegments) {
-  Session s;
+  testing::Conversation s(Info());
   // Write var, one item: DB 5, byte 16 (bit address 0x80), 2 bytes.
   Bytes params = {0x05, 0x01, 0x12, 0x0A, 0x10, 0x02, 0x00,
                   0x02, 0x00, 0x05, 0x84, 0x00, 0x00, 0x80};
@@ -139,7 +105,7 @@ TEST(S7commTest, WriteVarSplitOverTwoCotpSegments) {
   s.Send(Direction::kToServer, Dt(first, /*last=*/false));
   EXPECT_TRUE(s.ctx.findings.empty());
   s.Send(Direction::kToServer, Dt(second));
-  auto alerts = Alerts(s.ctx.findings);
+  auto alerts = s.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].operation, "s7comm.write_var");
   EXPECT_EQ(alerts[0].fields["s7comm"]["db"], 5);
@@ -148,7 +114,7 @@ TEST(S7commTest, WriteVarSplitOverTwoCotpSegments) {
 }
 
 TEST(S7commTest, ReadVarAndResponsesAreNotAlerts) {
-  Session s;
+  testing::Conversation s(Info());
   Bytes read = {0x04, 0x01, 0x12, 0x0A, 0x10, 0x02, 0x00, 0x02, 0x00, 0x05, 0x84, 0x00, 0x00, 0x80};
   s.Send(Direction::kToServer, Dt(Job(read)));
   // A stop job echoed by the PLC (server to client) is not the client stopping it.
@@ -158,12 +124,12 @@ TEST(S7commTest, ReadVarAndResponsesAreNotAlerts) {
 }
 
 TEST(S7commTest, PiServiceDeleteBlock) {
-  Session s;
+  testing::Conversation s(Info());
   Bytes block = Concat({0x01, 0x00, 0x30, 0x41}, Ascii("00007P"));  // one block: DB 7
   Bytes params = {0x28, 0, 0, 0, 0, 0, 0, 0xFD, 0x00, static_cast<uint8_t>(block.size())};
   params = Concat(Concat(params, block), Concat({0x05}, Ascii("_DELE")));
   s.Send(Direction::kToServer, Dt(Job(params)));
-  auto alerts = Alerts(s.ctx.findings);
+  auto alerts = s.ctx.Alerts();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].operation, "s7comm.block_delete");
   EXPECT_EQ(alerts[0].technique, "T0809");
@@ -171,7 +137,7 @@ TEST(S7commTest, PiServiceDeleteBlock) {
 }
 
 TEST(S7commTest, S7commPlusIsRecognisedOnly) {
-  Session s;
+  testing::Conversation s(Info());
   s.Send(Direction::kToServer, Dt({0x72, 0x01, 0x00, 0x1E, 0x31, 0x00}));
   EXPECT_EQ(s.ctx.protocol, "s7comm");
   ASSERT_EQ(s.ctx.findings.size(), 1u);
@@ -180,17 +146,17 @@ TEST(S7commTest, S7commPlusIsRecognisedOnly) {
 }
 
 TEST(S7commTest, OtherIsoProtocolsAndGarbageAreLeftAlone) {
-  Session mms;  // IEC 61850 MMS also runs over ISO-on-TCP on port 102
+  testing::Conversation mms(Info());  // IEC 61850 MMS also runs over ISO-on-TCP on port 102
   mms.Send(Direction::kToServer, Dt({0x0D, 0xC0, 0x01, 0x00}));
   EXPECT_TRUE(mms.analyzer->stopped());
   EXPECT_TRUE(mms.ctx.protocol.empty());
-  Session bad;
+  testing::Conversation bad(Info());
   bad.Send(Direction::kToServer, Dt(Job(kPlcStop)));
   bad.Send(Direction::kToServer, {0x47, 0x45, 0x54, 0x20, 0x2F});  // not a TPKT
   EXPECT_TRUE(bad.analyzer->stopped());
   EXPECT_EQ(bad.ctx.anomalies["bad_tpkt"], 1);
   // A job whose lengths run past the PDU is counted, not parsed.
-  Session s;
+  testing::Conversation s(Info());
   Bytes job = Job(kPlcStop);
   job[7] = 0x40;
   s.Send(Direction::kToServer, Dt(job));

@@ -46,19 +46,19 @@ std::optional<Message> Parse(Bytes msg) {
   m.whole = msg;
   Header& h = m.header;
   h.command = msg[4];
-  h.status = *U32(msg, 5);
+  h.status = *ReadLe32(msg, 5);
   h.flags = msg[9];
-  h.flags2 = *U16(msg, 10);
-  h.pid_high = *U16(msg, 12);
-  h.tid = *U16(msg, 24);
-  h.pid_low = *U16(msg, 26);
-  h.uid = *U16(msg, 28);
-  h.mid = *U16(msg, 30);
+  h.flags2 = *ReadLe16(msg, 10);
+  h.pid_high = *ReadLe16(msg, 12);
+  h.tid = *ReadLe16(msg, 24);
+  h.pid_low = *ReadLe16(msg, 26);
+  h.uid = *ReadLe16(msg, 28);
+  h.mid = *ReadLe16(msg, 30);
   m.word_count = msg[32];
   size_t words_end = std::min(msg.size(), kHeaderSize + 1 + 2 * size_t{m.word_count});
   m.words = msg.subspan(kHeaderSize + 1, words_end - (kHeaderSize + 1));
   size_t bytes_at = kHeaderSize + 1 + 2 * size_t{m.word_count} + 2;
-  if (auto byte_count = U16(msg, bytes_at - 2); byte_count && bytes_at <= msg.size()) {
+  if (auto byte_count = ReadLe16(msg, bytes_at - 2); byte_count && bytes_at <= msg.size()) {
     m.bytes = msg.subspan(bytes_at, std::min<size_t>(*byte_count, msg.size() - bytes_at));
     m.bytes_offset = bytes_at;
   }
@@ -82,24 +82,24 @@ std::vector<std::string> NegotiateDialects(const Message& m) {
 
 std::optional<uint16_t> NegotiateDialectIndex(const Message& m) {
   if (m.word_count < 1) return std::nullopt;
-  return U16(m.words, 0);
+  return ReadLe16(m.words, 0);
 }
 
 std::optional<TransRequest> ParseTransRequest(const Message& m) {
   if (m.word_count < 14) return std::nullopt;
   Bytes w = m.words;
   auto setup_count = U8(w, 26);
-  if (!setup_count || !U16(w, 24)) return std::nullopt;
+  if (!setup_count || !ReadLe16(w, 24)) return std::nullopt;
   TransRequest t;
-  t.total_parameter_count = *U16(w, 0);
-  t.total_data_count = *U16(w, 2);
-  t.timeout = *U32(w, 12);
-  t.parameter_count = *U16(w, 18);
-  t.parameter_offset = *U16(w, 20);
-  t.data_count = *U16(w, 22);
-  t.data_offset = *U16(w, 24);
+  t.total_parameter_count = *ReadLe16(w, 0);
+  t.total_data_count = *ReadLe16(w, 2);
+  t.timeout = *ReadLe32(w, 12);
+  t.parameter_count = *ReadLe16(w, 18);
+  t.parameter_offset = *ReadLe16(w, 20);
+  t.data_count = *ReadLe16(w, 22);
+  t.data_offset = *ReadLe16(w, 24);
   for (size_t i = 0; i < *setup_count && i < 4; ++i) {
-    auto s = U16(w, 28 + 2 * i);
+    auto s = ReadLe16(w, 28 + 2 * i);
     if (!s) break;
     t.setup.push_back(*s);
   }
@@ -109,17 +109,17 @@ std::optional<TransRequest> ParseTransRequest(const Message& m) {
 std::optional<Trans2Secondary> ParseTrans2Secondary(const Message& m) {
   if (m.word_count < 9) return std::nullopt;
   Bytes w = m.words;
-  auto fid = U16(w, 16);
+  auto fid = ReadLe16(w, 16);
   if (!fid) return std::nullopt;
   Trans2Secondary t;
-  t.total_parameter_count = *U16(w, 0);
-  t.total_data_count = *U16(w, 2);
-  t.parameter_count = *U16(w, 4);
-  t.parameter_offset = *U16(w, 6);
-  t.parameter_displacement = *U16(w, 8);
-  t.data_count = *U16(w, 10);
-  t.data_offset = *U16(w, 12);
-  t.data_displacement = *U16(w, 14);
+  t.total_parameter_count = *ReadLe16(w, 0);
+  t.total_data_count = *ReadLe16(w, 2);
+  t.parameter_count = *ReadLe16(w, 4);
+  t.parameter_offset = *ReadLe16(w, 6);
+  t.parameter_displacement = *ReadLe16(w, 8);
+  t.data_count = *ReadLe16(w, 10);
+  t.data_offset = *ReadLe16(w, 12);
+  t.data_displacement = *ReadLe16(w, 14);
   t.fid = *fid;
   return t;
 }
@@ -127,22 +127,22 @@ std::optional<Trans2Secondary> ParseTrans2Secondary(const Message& m) {
 std::optional<NtTransRequest> ParseNtTransRequest(const Message& m) {
   if (m.word_count < 19) return std::nullopt;
   Bytes w = m.words;
-  auto function = U16(w, 36);
+  auto function = ReadLe16(w, 36);
   if (!function) return std::nullopt;
   NtTransRequest t;
-  t.total_parameter_count = *U32(w, 3);
-  t.total_data_count = *U32(w, 7);
-  t.parameter_count = *U32(w, 19);
-  t.parameter_offset = *U32(w, 23);
-  t.data_count = *U32(w, 27);
-  t.data_offset = *U32(w, 31);
+  t.total_parameter_count = *ReadLe32(w, 3);
+  t.total_data_count = *ReadLe32(w, 7);
+  t.parameter_count = *ReadLe32(w, 19);
+  t.parameter_offset = *ReadLe32(w, 23);
+  t.data_count = *ReadLe32(w, 27);
+  t.data_offset = *ReadLe32(w, 31);
   t.function = *function;
-  if (t.data_count >= 4) t.data_first_ulong = U32(m.whole, t.data_offset);
+  if (t.data_count >= 4) t.data_first_ulong = ReadLe32(m.whole, t.data_offset);
   return t;
 }
 
 std::optional<std::string> TreeConnectPath(const Message& m) {
-  auto password_length = U16(m.words, 6);
+  auto password_length = ReadLe16(m.words, 6);
   if (m.word_count < 4 || !password_length || m.bytes.empty()) return std::nullopt;
   size_t at = m.bytes_offset + *password_length;
   // Unicode strings are aligned on 16 bits from the start of the header (MS-CIFS 2.2.4.55.1).

@@ -10,30 +10,30 @@ std::optional<Header> ParseHeader(Bytes msg) {
     return std::nullopt;
   }
   Header h;
-  h.structure_size = *U16(msg, 4);
-  h.status = *U32(msg, 8);
-  h.command = *U16(msg, 12);
-  h.flags = *U32(msg, 16);
-  h.next_command = *U32(msg, 20);
-  h.message_id = *U64(msg, 24);
-  h.session_id = *U64(msg, 40);
+  h.structure_size = *ReadLe16(msg, 4);
+  h.status = *ReadLe32(msg, 8);
+  h.command = *ReadLe16(msg, 12);
+  h.flags = *ReadLe32(msg, 16);
+  h.next_command = *ReadLe32(msg, 20);
+  h.message_id = *ReadLe64(msg, 24);
+  h.session_id = *ReadLe64(msg, 40);
   return h;
 }
 
 std::vector<uint16_t> NegotiateDialects(Bytes body) {
   // MS-SMB2 2.2.3: StructureSize 36, DialectCount at 2, Dialects at 36.
   std::vector<uint16_t> out;
-  auto count = U16(body, 2);
+  auto count = ReadLe16(body, 2);
   if (!count) return out;
   for (size_t i = 0; i < *count && i < 32; ++i) {
-    auto d = U16(body, 36 + 2 * i);
+    auto d = ReadLe16(body, 36 + 2 * i);
     if (!d) break;
     out.push_back(*d);
   }
   return out;
 }
 
-std::optional<uint16_t> NegotiateDialect(Bytes body) { return U16(body, 4); }
+std::optional<uint16_t> NegotiateDialect(Bytes body) { return ReadLe16(body, 4); }
 
 std::string DialectName(uint16_t dialect) {
   switch (dialect) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::smb {
@@ -83,70 +84,15 @@ std::vector<uint8_t> Smb2(uint16_t command, bool response, uint64_t message_id,
   return Nbss(m);
 }
 
-// ---- A context that records what the analyser reports ------------------------------------
+// ---- What the analyser reported --------------------------------------------------------
 
-class RecordingContext final : public AnalyzerContext {
- public:
-  RecordingContext() {
-    static const uint8_t kClient[4] = {10, 0, 0, 1}, kServer[4] = {10, 0, 0, 2};
-    flow_.client = {IpAddress::V4(kClient), 49152};
-    flow_.server = {IpAddress::V4(kServer), 445};
-    flow_.transport = Transport::kTcp;
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding finding) override { findings.push_back(std::move(finding)); }
-  void ConfirmProtocol(std::string_view name) override { confirmed = name; }
-  void Anomaly(std::string_view what) override { anomalies.emplace_back(what); }
+using testing::RecordingContext;
 
-  std::vector<Finding> Alerts() const {
-    std::vector<Finding> out;
-    for (const auto& f : findings) {
-      if (f.kind == Finding::Kind::kAlert) out.push_back(f);
-    }
-    return out;
-  }
-  std::set<std::string> AlertRules() const {
-    std::set<std::string> out;
-    for (const auto& f : Alerts()) out.insert(f.rule);
-    return out;
-  }
-  const Finding* Find(std::string_view rule) const {
-    for (const auto& f : findings) {
-      if (f.rule == rule) return &f;
-    }
-    return nullptr;
-  }
-
-  std::vector<Finding> findings;
-  std::vector<std::string> anomalies;
-  std::string confirmed;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
-
-class Session {
- public:
-  Session() : analyzer_(Info().create(ctx)) {}
-  Session& Client(const std::vector<uint8_t>& b) { return Send(Direction::kToServer, b); }
-  Session& Server(const std::vector<uint8_t>& b) { return Send(Direction::kToClient, b); }
-  Session& Send(Direction d, const std::vector<uint8_t>& b) {
-    analyzer_->Deliver(d, b);
-    return *this;
-  }
-  RecordingContext& Finish() {
-    analyzer_->Finish();
-    return ctx;
-  }
-  RecordingContext ctx;
-
- private:
-  std::unique_ptr<Analyzer> analyzer_;
-};
+std::set<std::string> AlertRules(const RecordingContext& ctx) {
+  std::set<std::string> out;
+  for (const auto& f : ctx.Alerts()) out.insert(f.rule);
+  return out;
+}
 
 // ---- SMB1 pieces of an ordinary session ---------------------------------------------------
 
@@ -194,14 +140,14 @@ std::vector<uint8_t> ReadAndX(bool reply, uint16_t uid, uint16_t tid) {
 }
 
 TEST(SmbAnalyzer, OrdinarySmb1SessionGivesNoAlertAndOneNegotiateObservation) {
-  Session s;
+  testing::Conversation s(Info());
   s.Client(NegotiateRequest()).Server(NegotiateResponse(2));
   s.Client(SessionSetup(false, 0)).Server(SessionSetup(true, 0x801, 0xc0000016));
   s.Client(SessionSetup(false, 0x801)).Server(SessionSetup(true, 0x801));
   s.Client(TreeConnect(0x801, "\\\\10.0.0.2\\SHARE")).Server(TreeConnectResponse(0x801, 7));
   s.Client(ReadAndX(false, 0x801, 7)).Server(ReadAndX(true, 0x801, 7));
   RecordingContext& ctx = s.Finish();
-  EXPECT_EQ(ctx.confirmed, "smb");
+  EXPECT_EQ(ctx.protocol, "smb");
   EXPECT_TRUE(ctx.Alerts().empty());
   EXPECT_TRUE(ctx.anomalies.empty());
   ASSERT_EQ(ctx.findings.size(), 1u);
@@ -224,14 +170,14 @@ TEST(SmbAnalyzer, OrdinarySmb2SessionReportsTheDialectWithoutSmb1) {
   for (char c : std::string("\\\\srv\\data")) Le16(tree, static_cast<uint16_t>(c));
   std::vector<uint8_t> read = {49, 0, 0, 0};
   read.resize(48, 0);
-  Session s;
+  testing::Conversation s(Info());
   s.Client(Smb2(0, false, 0, negotiate)).Server(Smb2(0, true, 0, answer));
   s.Client(Smb2(1, false, 1, std::vector<uint8_t>(24, 0)))
       .Server(Smb2(1, true, 1, std::vector<uint8_t>(8, 0)));
   s.Client(Smb2(3, false, 2, tree)).Server(Smb2(3, true, 2, std::vector<uint8_t>(16, 0)));
   s.Client(Smb2(8, false, 3, read)).Server(Smb2(8, true, 3, std::vector<uint8_t>(600, 0x62)));
   RecordingContext& ctx = s.Finish();
-  EXPECT_EQ(ctx.confirmed, "smb");
+  EXPECT_EQ(ctx.protocol, "smb");
   EXPECT_TRUE(ctx.Alerts().empty());
   ASSERT_NE(ctx.Find("smb.negotiate"), nullptr);
   EXPECT_EQ(ctx.Find("smb.negotiate")->fields["smb"]["dialect"], "3.1.1");
@@ -240,7 +186,7 @@ TEST(SmbAnalyzer, OrdinarySmb2SessionReportsTheDialectWithoutSmb1) {
 }
 
 TEST(SmbAnalyzer, RetryAfterRefusedLogonIsNotAnExploit) {
-  Session s;
+  testing::Conversation s(Info());
   s.Client(NegotiateRequest()).Server(NegotiateResponse(2));
   s.Client(SessionSetup(false, 0)).Server(SessionSetup(true, 0, 0xc000006d));  // LOGON_FAILURE
   s.Client(SessionSetup(false, 0, 0, 3)).Server(SessionSetup(true, 0x802, 0, 3));
@@ -249,7 +195,7 @@ TEST(SmbAnalyzer, RetryAfterRefusedLogonIsNotAnExploit) {
 }
 
 TEST(SmbAnalyzer, TreeConnectAfterRefusedSessionIsAnExploitKit) {
-  Session s;
+  testing::Conversation s(Info());
   s.Client(NegotiateRequest()).Server(NegotiateResponse(2));
   s.Client(SessionSetup(false, 0)).Server(SessionSetup(true, 0, 0xc0000022));  // ACCESS_DENIED
   s.Client(TreeConnect(2048, "\\\\192.168.56.20\\IPC$"));
@@ -294,15 +240,15 @@ std::vector<uint8_t> Trans2Secondary(uint16_t mid) {
 }
 
 TEST(SmbAnalyzer, NtTransactContinuedByTrans2SecondaryIsEternalBlue) {
-  Session s;
+  testing::Conversation s(Info());
   s.Client(NegotiateRequest()).Server(NegotiateResponse(2));
   s.Client(NtTransOverflow(64));
   s.Server(Smb1{.command = 0xa0, .reply = true, .tid = 2048, .uid = 2048, .mid = 64}.Build());
   for (int i = 0; i < 4; ++i) s.Client(Trans2Secondary(64));
   RecordingContext& ctx = s.Finish();
-  EXPECT_EQ(ctx.AlertRules(), (std::set<std::string>{"smb.eternalblue.nt_trans_overflow",
-                                                     "smb.eternalblue.nt_trans_trans2_secondary",
-                                                     "smb.eternalblue.trans2_secondary_spray"}));
+  EXPECT_EQ(AlertRules(ctx), (std::set<std::string>{"smb.eternalblue.nt_trans_overflow",
+                                                    "smb.eternalblue.nt_trans_trans2_secondary",
+                                                    "smb.eternalblue.trans2_secondary_spray"}));
   const Finding* overflow = ctx.Find("smb.eternalblue.nt_trans_overflow");
   EXPECT_EQ(overflow->severity, Severity::kCritical);
   EXPECT_EQ(overflow->fields["smb"]["total_data_count"], 66512);
@@ -313,7 +259,7 @@ TEST(SmbAnalyzer, NtTransactContinuedByTrans2SecondaryIsEternalBlue) {
 }
 
 TEST(SmbAnalyzer, OrdinaryTrans2WithSecondariesIsNotAnExploit) {
-  Session s;
+  testing::Conversation s(Info());
   Smb1 primary{.command = 0x32, .tid = 5, .uid = 9, .mid = 7};
   for (uint16_t w : {6, 3000, 2, 40, 0, 0, 0, 0, 0, 6, 68, 100, 74}) Le16(primary.words, w);
   primary.words.push_back(1);  // SetupCount
@@ -345,11 +291,11 @@ std::vector<uint8_t> Trans2SessionSetup(uint16_t mid, bool reply, uint32_t statu
 }
 
 TEST(SmbAnalyzer, DoublePulsarPingAndImplantReply) {
-  Session s;
+  testing::Conversation s(Info());
   s.Client(Trans2SessionSetup(65, false));
   s.Server(Trans2SessionSetup(81, true, 0xc0000002));
   RecordingContext& ctx = s.Finish();
-  EXPECT_EQ(ctx.AlertRules(),
+  EXPECT_EQ(AlertRules(ctx),
             (std::set<std::string>{"smb.doublepulsar.ping", "smb.doublepulsar.implant_reply"}));
   const Finding* reply = ctx.Find("smb.doublepulsar.implant_reply");
   EXPECT_EQ(reply->severity, Severity::kCritical);
@@ -359,10 +305,10 @@ TEST(SmbAnalyzer, DoublePulsarPingAndImplantReply) {
 }
 
 TEST(SmbAnalyzer, CleanServerAnswerToDoublePulsarPingIsOnlyAPing) {
-  Session s;
+  testing::Conversation s(Info());
   s.Client(Trans2SessionSetup(65, false));
   s.Server(Trans2SessionSetup(65, true, 0xc0000002));
-  EXPECT_EQ(s.Finish().AlertRules(), (std::set<std::string>{"smb.doublepulsar.ping"}));
+  EXPECT_EQ(AlertRules(s.Finish()), (std::set<std::string>{"smb.doublepulsar.ping"}));
 }
 
 TEST(SmbAnalyzer, PeekNamedPipeOnFidZeroIsTheMs17010Check) {
@@ -373,7 +319,7 @@ TEST(SmbAnalyzer, PeekNamedPipeOnFidZeroIsTheMs17010Check) {
   Le16(probe.words, 0x0023);  // TRANS_PEEK_NMPIPE
   Le16(probe.words, 0);       // FID 0
   probe.bytes = {0, '\\', 0, 'P', 0, 'I', 0, 'P', 0, 'E', 0, '\\', 0, 0, 0};
-  Session s;
+  testing::Conversation s(Info());
   s.Client(probe.Build());
   s.Server(Smb1{.command = 0x25, .reply = true, .status = 0xc0000205, .mid = 5}.Build());
   RecordingContext& ctx = s.Finish();
@@ -386,7 +332,7 @@ TEST(SmbAnalyzer, PeekNamedPipeOnFidZeroIsTheMs17010Check) {
 TEST(SmbAnalyzer, InvalidSmb2HeaderInAHugePacketIsPoolGrooming) {
   std::vector<uint8_t> groom = {0x00, 0x00, 0xff, 0xf7, 0xfe, 'S', 'M', 'B'};
   groom.resize(4000, 0);  // the connection closes before the announced 65527 bytes
-  Session s;
+  testing::Conversation s(Info());
   s.Client(groom);
   RecordingContext& ctx = s.Finish();
   ASSERT_NE(ctx.Find("smb.eternalblue.srvnet_groom"), nullptr);
@@ -394,14 +340,14 @@ TEST(SmbAnalyzer, InvalidSmb2HeaderInAHugePacketIsPoolGrooming) {
 }
 
 TEST(SmbAnalyzer, SurvivesAGapAndMidStreamStart) {
-  Session s;
+  testing::Conversation s(Info());
   auto tail = NegotiateRequest();
   s.Client(std::vector<uint8_t>(tail.begin() + 10, tail.end()));  // started mid-message
   s.Client(Trans2SessionSetup(65, false));
   s.Send(Direction::kToServer, {});
   RecordingContext& ctx = s.Finish();
   EXPECT_NE(ctx.Find("smb.doublepulsar.ping"), nullptr);
-  EXPECT_EQ(ctx.confirmed, "smb");
+  EXPECT_EQ(ctx.protocol, "smb");
 }
 
 TEST(SmbAnalyzer, Ms17010CheckRefusedByAPatchedServerIsNoExploitAlert) {
@@ -411,7 +357,7 @@ TEST(SmbAnalyzer, Ms17010CheckRefusedByAPatchedServerIsNoExploitAlert) {
   probe.words.push_back(0);
   Le16(probe.words, 0x0023);
   Le16(probe.words, 0);
-  Session s;
+  testing::Conversation s(Info());
   s.Client(probe.Build());
   // STATUS_INVALID_HANDLE: what an MS17-010-patched server answers.
   s.Server(Smb1{.command = 0x25, .reply = true, .status = 0xc0000008, .mid = 5}.Build());

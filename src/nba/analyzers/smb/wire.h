@@ -1,5 +1,6 @@
-// Little-endian field access for SMB messages: every read is bounds-checked and a short
-// message reads as absent (std::nullopt), never past the span.
+// Field access for SMB messages: every read is bounds-checked and a short message reads as absent
+// (std::nullopt), never past the span. The little-endian integers are otguard::ReadLe16/32/64
+// (otguard/base/bytes.h); what is here is SMB's own.
 #ifndef OTGUARD_SRC_NBA_ANALYZERS_SMB_WIRE_H_
 #define OTGUARD_SRC_NBA_ANALYZERS_SMB_WIRE_H_
 
@@ -8,6 +9,8 @@
 #include <optional>
 #include <span>
 #include <string>
+
+#include "otguard/base/bytes.h"
 
 namespace otguard::nba::analyzers::smb {
 
@@ -18,26 +21,10 @@ inline std::optional<uint8_t> U8(Bytes b, size_t at) {
   return b[at];
 }
 
-inline std::optional<uint16_t> U16(Bytes b, size_t at) {
-  if (at > b.size() || b.size() - at < 2) return std::nullopt;
-  return static_cast<uint16_t>(b[at] | b[at + 1] << 8);
-}
-
-inline std::optional<uint32_t> U32(Bytes b, size_t at) {
-  if (at > b.size() || b.size() - at < 4) return std::nullopt;
-  return static_cast<uint32_t>(b[at]) | static_cast<uint32_t>(b[at + 1]) << 8 |
-         static_cast<uint32_t>(b[at + 2]) << 16 | static_cast<uint32_t>(b[at + 3]) << 24;
-}
-
-inline std::optional<uint64_t> U64(Bytes b, size_t at) {
-  auto lo = U32(b, at);
-  auto hi = U32(b, at + 4);
-  if (!lo || !hi) return std::nullopt;
-  return static_cast<uint64_t>(*hi) << 32 | *lo;
-}
-
 // Wire text for a person: printable ASCII kept, anything else (and UTF-16's high bytes when
 // `utf16le`) shown as '.', cut at a NUL or after `max` characters. Always valid UTF-8.
+// Not nba/wire.h's PrintableText(): SMB strings are NUL-terminated inside fixed buffers and
+// often UTF-16LE, so this one stops at the terminator and reads 16-bit units.
 inline std::string PrintableText(Bytes b, bool utf16le, size_t max = 256) {
   std::string out;
   const size_t step = utf16le ? 2 : 1;

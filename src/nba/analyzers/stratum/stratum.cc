@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "nba/wire.h"
+
 namespace otguard::nba::analyzers::stratum {
 namespace {
 
@@ -24,10 +26,7 @@ bool IsJsonSpace(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == 
 // Wire text for a finding: printable ASCII, bounded (a truncated Monero wallet still
 // identifies it).
 std::string Text(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, kMaxText)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  if (s.size() > kMaxText) out += "...";
-  return out;
+  return wire::Shorten(wire::PrintableText(s, s.size()), kMaxText);
 }
 
 std::string StringAt(const json& j, std::string_view key) {

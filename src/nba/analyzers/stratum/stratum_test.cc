@@ -6,36 +6,21 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::stratum {
 namespace {
 
-class FakeContext final : public AnalyzerContext {
- public:
-  explicit FakeContext(uint16_t server_port) {
-    static const uint8_t kClient[4] = {10, 0, 0, 7}, kServer[4] = {203, 0, 113, 9};
-    flow_.client = {IpAddress::V4(kClient), 49200};
-    flow_.server = {IpAddress::V4(kServer), server_port};
-    flow_.transport = Transport::kTcp;
-    intel_.AddPoolPort(45560);
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override { protocol = name; }
-  void Anomaly(std::string_view what) override { anomalies.emplace_back(what); }
-
-  std::vector<Finding> findings;
-  std::vector<std::string> anomalies;
-  std::string_view protocol;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
+// 45560 is a known pool port.
+const Intel* PoolIntel() {
+  static const Intel* const kIntel = [] {
+    auto* intel = new Intel;
+    intel->AddPoolPort(45560);
+    return intel;
+  }();
+  return kIntel;
+}
 
 std::span<const uint8_t> Bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -89,7 +74,7 @@ TEST(StratumTest, PlantCaptureHasNoStratum) {
 }
 
 TEST(StratumTest, XmrigLoginWithOtherWhitespaceSplitAcrossSegmentsIsOneAlert) {
-  FakeContext ctx(45560);
+  testing::RecordingContext ctx(Transport::kTcp, 45560, PoolIntel());
   auto a = Info().create(ctx);
   const std::string login =
       "{ \"id\" : 1 , \"jsonrpc\" : \"2.0\" , \"method\" : \"login\" , \"params\" : "
@@ -119,7 +104,7 @@ TEST(StratumTest, XmrigLoginWithOtherWhitespaceSplitAcrossSegmentsIsOneAlert) {
 }
 
 TEST(StratumTest, NiceHashEthereumStratumSubscribeIsEthereumVariant) {
-  FakeContext ctx(3353);
+  testing::RecordingContext ctx(Transport::kTcp, 3353, PoolIntel());
   auto a = Info().create(ctx);
   a->Deliver(Direction::kToServer,
              Bytes("{\"id\":1,\"method\":\"mining.subscribe\",\"params\":[\"ethminer/0.19\","
@@ -137,18 +122,18 @@ TEST(StratumTest, NiceHashEthereumStratumSubscribeIsEthereumVariant) {
 }
 
 TEST(StratumTest, ServerWorkSeenMidStreamIsEnough) {
-  FakeContext ctx(7777);
+  testing::RecordingContext ctx(Transport::kTcp, 7777, PoolIntel());
   auto a = Info().create(ctx);
   a->Deliver(Direction::kToClient, Bytes("5c\",true]}\n"));  // the capture starts mid-line
   a->Deliver(Direction::kToClient,
              Bytes("{\"id\":null,\"method\":\"mining.notify\",\"params\":[\"8c\",\"04\"]}\n"));
   ASSERT_EQ(ctx.findings.size(), 1u);
   EXPECT_EQ(ctx.findings[0].fields["stratum"]["method"], "mining.notify");
-  EXPECT_EQ(ctx.anomalies.size(), 1u);
+  EXPECT_EQ(ctx.AnomalyCount(), 1);
 }
 
 TEST(StratumTest, OtherJsonRpcIsNotMining) {
-  FakeContext ctx(9000);
+  testing::RecordingContext ctx(Transport::kTcp, 9000, PoolIntel());
   auto a = Info().create(ctx);
   for (int i = 0; i < 20 && !a->stopped(); ++i) {
     a->Deliver(Direction::kToServer,
@@ -163,27 +148,27 @@ TEST(StratumTest, OtherJsonRpcIsNotMining) {
 }
 
 TEST(StratumTest, InvalidLinesAreAnomaliesThenStop) {
-  FakeContext ctx(3333);
+  testing::RecordingContext ctx(Transport::kTcp, 3333, PoolIntel());
   auto a = Info().create(ctx);
   for (int i = 0; i < 5 && !a->stopped(); ++i) {
     a->Deliver(Direction::kToServer, Bytes("{\"method\":\"mining.subscribe\",\"params\":[\n"));
   }
   EXPECT_TRUE(a->stopped());
-  EXPECT_EQ(ctx.anomalies.size(), 3u);
+  EXPECT_EQ(ctx.AnomalyCount(), 3);
   EXPECT_TRUE(ctx.findings.empty());
 }
 
 TEST(StratumTest, LineLongerThanTheBoundStops) {
-  FakeContext ctx(3333);
+  testing::RecordingContext ctx(Transport::kTcp, 3333, PoolIntel());
   auto a = Info().create(ctx);
   std::string chunk(4096, 'a');
   for (int i = 0; i < 20 && !a->stopped(); ++i) a->Deliver(Direction::kToServer, Bytes(chunk));
   EXPECT_TRUE(a->stopped());
-  EXPECT_EQ(ctx.anomalies, std::vector<std::string>{"line_too_long"});
+  EXPECT_EQ(ctx.anomalies, (std::map<std::string, int>{{"line_too_long", 1}}));
 }
 
 TEST(StratumTest, GapResynchronisesAtTheNextLine) {
-  FakeContext ctx(3333);
+  testing::RecordingContext ctx(Transport::kTcp, 3333, PoolIntel());
   auto a = Info().create(ctx);
   a->Deliver(Direction::kToServer, Bytes("{\"id\":1,\"method\":\"mining.sub"));
   a->Gap(Direction::kToServer, 100);

@@ -1,8 +1,9 @@
 #include "nba/analyzers/tls/tls.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <string_view>
+
+#include "nba/wire.h"
 
 namespace otguard::nba::analyzers::tls {
 namespace {
@@ -19,7 +20,8 @@ constexpr uint16_t kServerNameExt = 0, kAlpnExt = 16;
 constexpr uint8_t kHostName = 0;
 constexpr size_t kMaxText = 256, kMaxAlpn = 8;
 
-// Bounds-checked reads of TLS's big-endian integers and length-prefixed vectors.
+// Bounds-checked reads of TLS's big-endian integers and length-prefixed vectors. A cursor of its
+// own rather than nba/wire.h's Be16/Be32: TLS also has 1- and 3-octet lengths (RFC 8446 §3.4).
 class Reader {
  public:
   explicit Reader(std::span<const uint8_t> b) : b_(b) {}
@@ -47,13 +49,7 @@ class Reader {
   std::span<const uint8_t> b_;
 };
 
-std::string Text(std::span<const uint8_t> b) {
-  std::string out;
-  for (uint8_t c : b.first(std::min(b.size(), kMaxText))) {
-    out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
-  }
-  return out;
-}
+std::string Text(std::span<const uint8_t> b) { return wire::PrintableText(b, kMaxText); }
 
 // RFC 6066 §3: ServerNameList of (name_type, HostName); the first host_name counts.
 void ReadServerName(std::span<const uint8_t> ext, ClientHello& hello) {

@@ -5,36 +5,21 @@
 #include <string>
 #include <vector>
 
+#include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
 namespace otguard::nba::analyzers::tls {
 namespace {
 
-class FakeContext final : public AnalyzerContext {
- public:
-  FakeContext() {
-    static const uint8_t kClient[4] = {10, 0, 0, 7}, kServer[4] = {203, 0, 113, 9};
-    flow_.client = {IpAddress::V4(kClient), 49200};
-    flow_.server = {IpAddress::V4(kServer), 443};
-    flow_.transport = Transport::kTcp;
-    intel_.AddPoolDomain("minergate.com");
-  }
-  const FlowInfo& flow() const override { return flow_; }
-  const Intel& intel() const override { return intel_; }
-  Micros now() const override { return 0; }
-  uint64_t packet_index() const override { return 0; }
-  void Report(Finding f) override { findings.push_back(std::move(f)); }
-  void ConfirmProtocol(std::string_view name) override { protocol = name; }
-  void Anomaly(std::string_view what) override { anomalies.emplace_back(what); }
-
-  std::vector<Finding> findings;
-  std::vector<std::string> anomalies;
-  std::string_view protocol;
-
- private:
-  FlowInfo flow_;
-  Intel intel_;
-};
+// minergate.com is a known pool domain.
+const Intel* PoolIntel() {
+  static const Intel* const kIntel = [] {
+    auto* intel = new Intel;
+    intel->AddPoolDomain("minergate.com");
+    return intel;
+  }();
+  return kIntel;
+}
 
 void Put(std::vector<uint8_t>& out, size_t bytes, size_t value) {
   for (size_t i = bytes; i-- > 0;) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
@@ -89,7 +74,7 @@ std::vector<uint8_t> Records(const std::vector<uint8_t>& msg, size_t fragment) {
 }
 
 TEST(TlsTest, ClientHelloGivesSniAndAlpn) {
-  FakeContext ctx;
+  testing::RecordingContext ctx(Transport::kTcp, 443, PoolIntel());
   auto a = Info().create(ctx);
   auto stream = Records(ClientHelloMessage("historian.example.com"), 1 << 14);
   EXPECT_TRUE(Info().probe(Direction::kToServer, std::span(stream).first(64)));
@@ -106,7 +91,7 @@ TEST(TlsTest, ClientHelloGivesSniAndAlpn) {
 }
 
 TEST(TlsTest, HelloSplitOverRecordsAndSegmentsToAPoolIsAnAlert) {
-  FakeContext ctx;
+  testing::RecordingContext ctx(Transport::kTcp, 443, PoolIntel());
   auto a = Info().create(ctx);
   auto stream = Records(ClientHelloMessage("xmr.pool.MinerGate.com"), 50);
   for (size_t i = 0; i < stream.size(); i += 13) {
@@ -135,7 +120,7 @@ TEST(TlsTest, LengthsPastTheMessageAreRejected) {
 }
 
 TEST(TlsTest, NotTlsIsAnAnomalyAndStops) {
-  FakeContext ctx;
+  testing::RecordingContext ctx(Transport::kTcp, 443, PoolIntel());
   auto a = Info().create(ctx);
   const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(http.data()), http.size());
@@ -143,7 +128,7 @@ TEST(TlsTest, NotTlsIsAnAnomalyAndStops) {
   a->Deliver(Direction::kToServer, bytes);
   a->Deliver(Direction::kToClient, bytes);
   EXPECT_TRUE(a->stopped());
-  EXPECT_EQ(ctx.anomalies.size(), 2u);
+  EXPECT_EQ(ctx.AnomalyCount(), 2);
   EXPECT_TRUE(ctx.findings.empty());
 }
 
