@@ -19,7 +19,7 @@ struct NbaArgs {
   int threads = 1;
   int duration = 0;
   bool json = false;
-  std::string eve, summary_json, baseline, out, graph_json, graph_dot;
+  std::string eve, summary_json, baseline, out, graph_json, graph_dot, assets;
   size_t max_flows = 2'000'000;
   size_t fanout_hosts = 4;
   double fanout_seconds = 10;
@@ -56,6 +56,16 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
   if (!intel) {
     Fail(cmd, intel.error().ToString());
     return std::nullopt;
+  }
+  std::optional<nba::AssetNames> assets;
+  if (!a.assets.empty()) {
+    auto loaded = nba::AssetNames::Load(a.assets);
+    if (!loaded) {
+      Fail(cmd, loaded.error().ToString());
+      return std::nullopt;
+    }
+    assets = std::move(*loaded);
+    options.assets = &*assets;
   }
   options.engine.max_flows = a.max_flows;
   options.detection.fanout_hosts = a.fanout_hosts;
@@ -216,6 +226,8 @@ void AddInputOptions(CLI::App* cmd, NbaArgs& a) {
                   "beyond it")
       ->capture_default_str();
   cmd->add_option("--summary-json", a.summary_json, "write counters and anomalies as JSON");
+  cmd->add_option("--assets", a.assets,
+                  "host names and roles: JSON {\"hosts\": [{\"ip\", \"name\", \"role\"}]}");
 }
 
 }  // namespace

@@ -126,6 +126,10 @@ nlohmann::json AlertToEcs(const Alert& a) {
                   {"severity", SeverityName(a.severity)},
                   {"evidence", std::move(evidence)}};
   if (!a.operation.empty()) j["otguard"]["operation"] = a.operation;
+  for (const auto& [key, asset] :
+       {std::pair{"source", &a.source_asset}, std::pair{"destination", &a.destination_asset}}) {
+    if (*asset) j["otguard"]["assets"][key] = {{"name", (*asset)->name}, {"role", (*asset)->role}};
+  }
   if (!a.fields.empty()) j["otguard"]["details"] = a.fields;
   return j;
 }
@@ -165,8 +169,10 @@ std::string AlertToText(const Alert& a) {
                   std::string(SeverityName(a.severity)) + "  " + a.source.ip.ToString();
   bool ports = a.transport == Transport::kTcp || a.transport == Transport::kUdp;
   if (ports && a.source.port) s += ":" + std::to_string(a.source.port);
+  if (a.source_asset) s += " [" + a.source_asset->name + "]";
   s += " -> " + a.destination.ip.ToString();
   if (ports && a.destination.port) s += ":" + std::to_string(a.destination.port);
+  if (a.destination_asset) s += " [" + a.destination_asset->name + "]";
   if (!a.destination_domain.empty()) s += " (" + a.destination_domain + ")";
   s += "  " + a.rule + ": " + a.message;
   return s;

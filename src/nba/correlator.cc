@@ -31,6 +31,11 @@ std::string Correlator::NameOf(const IpAddress& ip) const {
   return it == dns_names_.end() ? "" : it->second;
 }
 
+std::optional<Asset> Correlator::AssetOf(const IpAddress& ip) const {
+  const Asset* a = options_.assets ? options_.assets->Find(ip) : nullptr;
+  return a ? std::optional<Asset>(*a) : std::nullopt;
+}
+
 Alert Correlator::FromFlow(const FlowInfo& flow, Direction actor, uint64_t packet_index,
                            Micros ts) const {
   Alert a;
@@ -44,6 +49,8 @@ Alert Correlator::FromFlow(const FlowInfo& flow, Direction actor, uint64_t packe
   a.transport = flow.transport;
   a.app_protocol = std::string(flow.app_protocol);
   a.destination_domain = NameOf(a.destination.ip);
+  a.source_asset = AssetOf(a.source.ip);
+  a.destination_asset = AssetOf(a.destination.ip);
   return a;
 }
 
@@ -256,9 +263,11 @@ void Correlator::AddEdge(const IpAddress& from, const IpAddress& to, const std::
   }
   GraphNode& f = graph.nodes[from];
   f.ip = from;
+  f.asset = AssetOf(from);
   if (f.first_attacking == 0 || ts < f.first_attacking) f.first_attacking = ts;
   GraphNode& t = graph.nodes[to];
   t.ip = to;
+  t.asset = AssetOf(to);
   if (t.first_attacked == 0 || ts < t.first_attacked) t.first_attacked = ts;
   if (kind == "download") t.infected = true;
 }
@@ -296,6 +305,7 @@ void Correlator::OnFinding(const FlowInfo& flow, const Finding& finding, uint64_
   } else if (a.category == Category::kMining) {
     GraphNode& n = result_.graph.nodes[flow.client.ip];
     n.ip = flow.client.ip;
+    n.asset = AssetOf(flow.client.ip);
     n.notes.insert("miner");
     if (!a.destination_domain.empty()) n.notes.insert("pool " + a.destination_domain);
   }

@@ -50,6 +50,7 @@ class Correlator final : public FlowObserver {
                const std::string& rule);
   bool CapNewTalker(const IpAddress& client);
   std::string NameOf(const IpAddress& ip) const;
+  std::optional<Asset> AssetOf(const IpAddress& ip) const;
 
   const AnalysisOptions& options_;
   const Intel& intel_;

@@ -25,6 +25,14 @@ std::vector<std::pair<PortKey, uint64_t>> Top(const std::map<PortKey, uint64_t>&
   return v;
 }
 
+// "192.168.1.10 [ES-01, engineering-station]" when the node has a name.
+std::string NodeLabel(const PropagationGraph& g, const IpAddress& ip) {
+  auto it = g.nodes.find(ip);
+  if (it == g.nodes.end() || !it->second.asset) return ip.ToString();
+  const Asset& a = *it->second.asset;
+  return ip.ToString() + " [" + a.name + (a.role.empty() ? "" : ", " + a.role) + "]";
+}
+
 std::string HumanBytes(uint64_t b) {
   char buf[32];
   if (b >= (1ull << 30)) {
@@ -143,6 +151,7 @@ json PropagationGraph::ToJson() const {
                  {"notes", n.notes}};
     if (n.first_attacked) node["first_attacked"] = Iso(n.first_attacked);
     if (n.first_attacking) node["first_attacking"] = Iso(n.first_attacking);
+    if (n.asset) node["asset"] = {{"name", n.asset->name}, {"role", n.asset->role}};
     nodes_j.push_back(std::move(node));
   }
   json pz = json::array();
@@ -164,6 +173,7 @@ std::string PropagationGraph::ToDot() const {
       attrs = ", style=filled, fillcolor=yellow";
     }
     std::string label = ip.ToString();
+    if (n.asset) label += "\\n" + n.asset->name + " (" + n.asset->role + ")";
     for (const auto& note : n.notes) label += "\\n" + note;
     out += "  \"" + ip.ToString() + "\" [label=\"" + label + "\"" + attrs + "];\n";
   }
@@ -180,7 +190,7 @@ std::string PropagationGraph::ToText() const {
   std::string miners;
   for (const auto& [ip, n] : nodes) {
     if (!n.notes.contains("miner")) continue;
-    miners += "  " + ip.ToString();
+    miners += "  " + NodeLabel(*this, ip);
     for (const auto& note : n.notes) {
       if (note != "miner") miners += " (" + note + ")";
     }
@@ -191,17 +201,18 @@ std::string PropagationGraph::ToText() const {
   std::string out = "Propagation (in time order)\n";
   for (const auto& e : edges) {
     std::string verb = e.kind == "download" ? " served the worm to " : " exploited ";
-    out += "  " + Iso(e.first) + "  " + e.from.ToString() + verb + e.to.ToString() + "\n";
+    out += "  " + Iso(e.first) + "  " + NodeLabel(*this, e.from) + verb + NodeLabel(*this, e.to) +
+           "\n";
   }
   std::string infected;
   for (const auto& [ip, n] : nodes) {
-    if (n.infected) infected += " " + ip.ToString();
+    if (n.infected) infected += " " + NodeLabel(*this, ip);
   }
   if (!infected.empty()) out += "Infected (attacked, then spread):" + infected + "\n";
   if (patient_zero.empty()) {
     out += "Patient zero: unknown (every attacker was attacked first)\n";
   } else {
-    out += "Patient zero: " + patient_zero.front().ToString();
+    out += "Patient zero: " + NodeLabel(*this, patient_zero.front());
     if (patient_zero.size() > 1) {
       out += " (other candidates:";
       for (size_t i = 1; i < patient_zero.size(); ++i) out += " " + patient_zero[i].ToString();

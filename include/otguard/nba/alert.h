@@ -4,8 +4,10 @@
 #define OTGUARD_NBA_ALERT_H_
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
+#include "otguard/nba/assets.h"
 #include "otguard/nba/finding.h"
 #include "otguard/nba/flow.h"
 
@@ -25,7 +27,8 @@ struct Alert {
   Endpoint source, destination;  // source = the acting side
   Transport transport = Transport::kTcp;
   std::string app_protocol;
-  std::string destination_domain;  // from DNS answers seen earlier, if any
+  std::string destination_domain;                        // from DNS answers seen earlier, if any
+  std::optional<Asset> source_asset, destination_asset;  // from --assets, if known
   std::string operation;
   nlohmann::json fields = nlohmann::json::object();
   // Further packet times that belong to the evidence (fan-out: each new target's first packet).

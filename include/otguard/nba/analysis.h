@@ -8,12 +8,14 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "otguard/base/status.h"
 #include "otguard/nba/alert.h"
+#include "otguard/nba/assets.h"
 #include "otguard/nba/baseline.h"
 #include "otguard/nba/capture.h"
 #include "otguard/nba/engine.h"
@@ -40,6 +42,7 @@ struct AnalysisOptions {
   DetectionOptions detection;
   int threads = 1;                     // engine shards; files only (live capture uses one)
   const Baseline* baseline = nullptr;  // analyze against it (nullptr: no baseline alerts)
+  const AssetNames* assets = nullptr;  // names for alerts and the story (optional)
   bool learn = false;                  // build a baseline from the traffic (alerts still computed)
   // Called for each alert as soon as it is known (live capture); offline alerts are also
   // returned sorted by time.
@@ -82,6 +85,7 @@ struct GraphEdge {
 
 struct GraphNode {
   IpAddress ip;
+  std::optional<Asset> asset;                      // from AnalysisOptions::assets
   Micros first_attacked = 0, first_attacking = 0;  // 0: never
   bool patient_zero_candidate = false;
   bool infected = false;        // attacked, then attacked others or fetched the worm
