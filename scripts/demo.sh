@@ -32,10 +32,11 @@ echo "== otguard nba analyze --baseline ... $build/incident/incident.pcap"
 echo "   (plant layout: tests/integration/nba_incident_layout.json)"
 rc=0
 "$otguard" nba analyze --baseline "$build/incident/plant.baseline" \
-  "$build/incident/incident.pcap" || rc=$?
+  --assets "$root/tests/integration/nba_incident_layout.json" "$build/incident/incident.pcap" || rc=$?
 if ((rc != 1)); then
   echo "== unexpected exit code $rc" >&2
   exit 1
 fi
-"$otguard" nba graph --dot "$build/incident/propagation.dot" "$build/incident/incident.pcap"
+"$otguard" nba graph --assets "$root/tests/integration/nba_incident_layout.json" \
+  --dot "$build/incident/propagation.dot" "$build/incident/incident.pcap"
 echo "== propagation graph: $build/incident/propagation.dot (dot -Tsvg to draw it)"

@@ -188,5 +188,31 @@ TEST(BaselineTest, MalformedFilesAreClearErrors) {
                                 "modbus.write_single_register"}));
 }
 
+TEST(AssetNamesTest, ParsesTheLayoutFormatAndRejectsBadEntries) {
+  auto ok = AssetNames::Parse(
+      R"({"hosts":[{"ip":"10.0.0.1","name":"ES-01","role":"engineering-station","mac":"x"}]})");
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(ok->Label(*IpAddress::Parse("10.0.0.1")), "10.0.0.1 [ES-01]");
+  EXPECT_EQ(ok->Label(*IpAddress::Parse("10.0.0.2")), "10.0.0.2");
+  EXPECT_FALSE(AssetNames::Parse(R"({"hosts":[{"ip":"10.0.0.999","name":"x"}]})"));
+  EXPECT_FALSE(AssetNames::Parse(R"({"hosts":[{"name":"x"}]})"));
+  EXPECT_FALSE(AssetNames::Parse("[1,2]"));
+}
+
+TEST(AnalysisTest, AssetNamesReachAlertsAndTheGraph) {
+  AssetNames names;
+  names.Add(*IpAddress::Parse("192.168.116.149"), {"ES-01", "engineering-station"});
+  AnalysisOptions options;
+  options.assets = &names;
+  auto r = Analyse({"wannacry.pcap"}, options);
+  auto fanout = WithRule(r, "nba.smb_fanout");
+  ASSERT_FALSE(fanout.empty());
+  ASSERT_TRUE(fanout[0]->source_asset);
+  EXPECT_EQ(fanout[0]->source_asset->name, "ES-01");
+  EXPECT_NE(r.graph.ToText().find("Patient zero: 192.168.116.149 [ES-01, engineering-station]"),
+            std::string::npos)
+      << r.graph.ToText();
+}
+
 }  // namespace
 }  // namespace otguard::nba

@@ -180,6 +180,18 @@ def check_incident(args, pcaps):
     infected = {n["ip"] for n in g["nodes"] if n["infected"]}
     check(ip["OS-01"] in infected, "incident: OS-01 infected")
     check((ip["ES-01"], ip["OS-01"]) in edges(g, "download"), "incident: download edge ES-01 -> OS-01")
+    # With the plant's names: alerts and graph speak of ES-01 and OS-01.
+    named, _ = analyze(args, [pcap], ["--assets", LAYOUT])
+    check(any(a["rule"]["category"] == "exploit" and
+              a["otguard"].get("assets", {}).get("source", {}).get("name") == "ES-01"
+              for a in named), "incident with --assets: exploit alerts name ES-01")
+    gn = os.path.join(args.work, "graph-named.json")
+    run([args.otguard, "nba", "graph", "--assets", LAYOUT, "--json", gn, pcap], ok=(0,))
+    with open(gn) as fh:
+        named_graph = json.load(fh)
+    pz = [n for n in named_graph["nodes"] if n["ip"] == ip["ES-01"]]
+    check(pz and pz[0].get("asset", {}).get("role") == "engineering-station",
+          "incident graph with --assets: patient zero is the engineering station")
     miners = [n for n in g["nodes"] if "miner" in n["notes"]]
     check(any(n["ip"] == ip["OS-01"] for n in miners), "incident: OS-01 noted as a miner")
     # Against the day before: the control network's writes are known, the worm is new.
