@@ -11,21 +11,6 @@ int HexValue(char c) {
   return -1;
 }
 
-template <typename T>
-std::optional<T> ReadLe(ByteSpan data, size_t offset) {
-  if (offset > data.size() || data.size() - offset < sizeof(T)) return std::nullopt;
-  T v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(data[offset + i]) << (8 * i);
-  return v;
-}
-
-template <typename T>
-std::optional<T> ReadBe(ByteSpan data, size_t offset) {
-  if (offset > data.size() || data.size() - offset < sizeof(T)) return std::nullopt;
-  T v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) v = static_cast<T>(v << 8 | data[offset + i]);
-  return v;
-}
 }  // namespace
 
 std::string HexEncode(ByteSpan bytes) {
@@ -59,10 +44,5 @@ std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t max) {
   return value;
 }
 
-std::optional<uint16_t> ReadLe16(ByteSpan d, size_t o) { return ReadLe<uint16_t>(d, o); }
-std::optional<uint32_t> ReadLe32(ByteSpan d, size_t o) { return ReadLe<uint32_t>(d, o); }
-std::optional<uint64_t> ReadLe64(ByteSpan d, size_t o) { return ReadLe<uint64_t>(d, o); }
-std::optional<uint16_t> ReadBe16(ByteSpan d, size_t o) { return ReadBe<uint16_t>(d, o); }
-std::optional<uint32_t> ReadBe32(ByteSpan d, size_t o) { return ReadBe<uint32_t>(d, o); }
 
 }  // namespace otguard

@@ -55,11 +55,13 @@ Alert Correlator::FromFlow(const FlowInfo& flow, Direction actor, uint64_t packe
 }
 
 void Correlator::Emit(Alert alert) {
-  auto key = std::make_tuple(alert.rule, alert.source.ip, alert.destination.ip, alert.operation);
-  if (!seen_alerts_.insert(key).second) {
+  AlertKey key{alert.rule, alert.source.ip, alert.destination.ip, alert.operation};
+  if (seen_alerts_.contains(key)) {
     ++result_.duplicate_alerts;
     return;
   }
+  StoredKey& stored = seen_alert_strings_.emplace_back(StoredKey{alert.rule, alert.operation});
+  seen_alerts_.insert({stored.rule, key.source, key.destination, stored.operation});
   if (options_.on_alert) options_.on_alert(alert);
   result_.alerts.push_back(std::move(alert));
 }
@@ -274,14 +276,22 @@ void Correlator::AddEdge(const IpAddress& from, const IpAddress& to, const std::
 
 void Correlator::OnFinding(const FlowInfo& flow, const Finding& finding, uint64_t packet_index,
                            Micros ts) {
-  Alert a = FromFlow(flow, finding.actor, packet_index, ts);
+  const Endpoint& source = finding.actor == Direction::kToServer ? flow.client : flow.server;
+  const Endpoint& destination = finding.actor == Direction::kToServer ? flow.server : flow.client;
   if (finding.kind == Finding::Kind::kObservation) {
     if (finding.rule.rfind("dns.", 0) == 0) LearnDns(finding);
     if (options_.learn && !finding.operation.empty()) {
-      result_.learned.AddOperation({a.source.ip, a.destination.ip, finding.operation});
+      result_.learned.AddOperation({source.ip, destination.ip, finding.operation});
     }
     return;
   }
+  // Repeats are counted before any work is spent on them (a worm repeats itself a lot).
+  if (seen_alerts_.contains({finding.rule, source.ip, destination.ip, finding.operation}) &&
+      !options_.learn) {
+    ++result_.duplicate_alerts;
+    return;
+  }
+  Alert a = FromFlow(flow, finding.actor, packet_index, ts);
   a.rule = finding.rule;
   a.category = finding.category;
   a.severity = finding.severity;

@@ -4,6 +4,8 @@
 #ifndef OTGUARD_SRC_NBA_CORRELATOR_H_
 #define OTGUARD_SRC_NBA_CORRELATOR_H_
 
+#include <absl/container/flat_hash_set.h>
+
 #include <deque>
 #include <map>
 #include <set>
@@ -55,7 +57,24 @@ class Correlator final : public FlowObserver {
   const AnalysisOptions& options_;
   const Intel& intel_;
   AnalysisResult& result_;
-  std::set<std::tuple<std::string, IpAddress, IpAddress, std::string>> seen_alerts_;
+  // What makes two alerts the same; looked up without copying the strings (every repeated
+  // finding of a worm is checked here).
+  struct AlertKey {
+    std::string_view rule;
+    IpAddress source, destination;
+    std::string_view operation;
+    bool operator==(const AlertKey&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const AlertKey& k) {
+      return H::combine(std::move(h), k.rule, k.source, k.destination, k.operation);
+    }
+  };
+  // Owns the strings the keys point into.
+  struct StoredKey {
+    std::string rule, operation;
+  };
+  absl::flat_hash_set<AlertKey> seen_alerts_;
+  std::deque<StoredKey> seen_alert_strings_;
   std::set<std::pair<IpAddress, IpAddress>> new_pairs_alerted_;
   std::set<std::tuple<IpAddress, Transport, uint16_t>> new_services_alerted_;
   std::set<std::tuple<IpAddress, Transport, uint16_t>> new_outbound_alerted_;

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
@@ -25,9 +26,18 @@ struct FlowKey {
   uint16_t vlan = 0;
   uint8_t proto = 0;
   bool operator==(const FlowKey&) const = default;
+  // One multiply-xor pass over the key's words, then absl's own mixing: hashing is on every
+  // packet's path, and absl's byte-wise combine of 40 bytes showed in profiles.
   template <typename H>
   friend H AbslHashValue(H h, const FlowKey& k) {
-    return H::combine(std::move(h), k.lo_ip, k.hi_ip, k.lo_port, k.hi_port, k.vlan, k.proto);
+    uint64_t w[4];
+    std::memcpy(w, k.lo_ip.bytes.data(), 16);
+    std::memcpy(w + 2, k.hi_ip.bytes.data(), 16);
+    uint64_t x =
+        (w[0] * 0x9e3779b97f4a7c15ull) ^ (w[1] * 0xc2b2ae3d27d4eb4full) ^
+        (w[2] * 0x165667b19e3779f9ull) ^ (w[3] * 0x27d4eb2f165667c5ull) ^
+        (uint64_t{k.lo_port} << 48 | uint64_t{k.hi_port} << 32 | uint64_t{k.vlan} << 16 | k.proto);
+    return H::combine(std::move(h), x);
   }
 };
 FlowKey KeyOf(const Packet& p);

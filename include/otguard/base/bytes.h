@@ -24,14 +24,41 @@ std::optional<std::vector<uint8_t>> HexDecode(std::string_view hex);
 // nullopt otherwise, including on overflow.
 std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t max = UINT64_MAX);
 
-// Little-endian reads that return nullopt instead of reading past `data`.
-std::optional<uint16_t> ReadLe16(ByteSpan data, size_t offset);
-std::optional<uint32_t> ReadLe32(ByteSpan data, size_t offset);
-std::optional<uint64_t> ReadLe64(ByteSpan data, size_t offset);
+// Bounds-checked integer reads: nullopt instead of reading past `data`. Inline: protocol
+// parsers call them for every field of every packet.
+namespace bytes_internal {
+template <typename T, bool kBigEndian>
+inline std::optional<T> Read(ByteSpan data, size_t offset) {
+  if (offset > data.size() || data.size() - offset < sizeof(T)) return std::nullopt;
+  T v = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    if constexpr (kBigEndian) {
+      v = static_cast<T>(v << 8 | data[offset + i]);
+    } else {
+      v |= static_cast<T>(static_cast<T>(data[offset + i]) << (8 * i));
+    }
+  }
+  return v;
+}
+}  // namespace bytes_internal
 
-// Big-endian (network order) reads that return nullopt instead of reading past `data`.
-std::optional<uint16_t> ReadBe16(ByteSpan data, size_t offset);
-std::optional<uint32_t> ReadBe32(ByteSpan data, size_t offset);
+// Little-endian.
+inline std::optional<uint16_t> ReadLe16(ByteSpan d, size_t o) {
+  return bytes_internal::Read<uint16_t, false>(d, o);
+}
+inline std::optional<uint32_t> ReadLe32(ByteSpan d, size_t o) {
+  return bytes_internal::Read<uint32_t, false>(d, o);
+}
+inline std::optional<uint64_t> ReadLe64(ByteSpan d, size_t o) {
+  return bytes_internal::Read<uint64_t, false>(d, o);
+}
+// Big-endian (network order).
+inline std::optional<uint16_t> ReadBe16(ByteSpan d, size_t o) {
+  return bytes_internal::Read<uint16_t, true>(d, o);
+}
+inline std::optional<uint32_t> ReadBe32(ByteSpan d, size_t o) {
+  return bytes_internal::Read<uint32_t, true>(d, o);
+}
 
 }  // namespace otguard
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <compare>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -29,7 +30,21 @@ struct IpAddress {
 
   bool is_v4() const;
   std::string ToString() const;
-  auto operator<=>(const IpAddress&) const = default;
+  // Word-wise: every packet compares addresses several times.
+  friend bool operator==(const IpAddress& a, const IpAddress& b) {
+    uint64_t x[2], y[2];
+    std::memcpy(x, a.bytes.data(), 16);
+    std::memcpy(y, b.bytes.data(), 16);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+  }
+  // Byte order (big-endian words), as for std::array.
+  friend std::strong_ordering operator<=>(const IpAddress& a, const IpAddress& b) {
+    uint64_t x[2], y[2];
+    std::memcpy(x, a.bytes.data(), 16);
+    std::memcpy(y, b.bytes.data(), 16);
+    if (x[0] != y[0]) return __builtin_bswap64(x[0]) <=> __builtin_bswap64(y[0]);
+    return __builtin_bswap64(x[1]) <=> __builtin_bswap64(y[1]);
+  }
 };
 
 template <typename H>
