@@ -44,5 +44,4 @@ std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t max) {
   return value;
 }
 
-
 }  // namespace otguard

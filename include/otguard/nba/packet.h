@@ -5,8 +5,8 @@
 
 #include <array>
 #include <compare>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
