@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "correlator.h"
@@ -29,6 +30,7 @@ struct Event {
 constexpr uint64_t kFlushBase = UINT64_MAX / 2;
 constexpr uint64_t kBatchFrames = 2048;
 constexpr size_t kQueueBatches = 16;
+constexpr size_t kFlushSlice = 4096;
 
 struct Batch {
   std::vector<Event> events;
@@ -36,18 +38,21 @@ struct Batch {
   bool last = false;
 };
 
-class BatchQueue {
+// A bounded single-producer single-consumer queue: a full queue makes the producer wait, so
+// memory stays bounded however far one side runs ahead.
+template <typename T>
+class BoundedQueue {
  public:
-  void Push(Batch b) {
+  void Push(T b) {
     std::unique_lock lock(mu_);
     not_full_.wait(lock, [&] { return q_.size() < kQueueBatches; });
     q_.push_back(std::move(b));
     not_empty_.notify_one();
   }
-  Batch Pop() {
+  T Pop() {
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return !q_.empty(); });
-    Batch b = std::move(q_.front());
+    T b = std::move(q_.front());
     q_.pop_front();
     not_full_.notify_one();
     return b;
@@ -56,7 +61,23 @@ class BatchQueue {
  private:
   std::mutex mu_;
   std::condition_variable not_empty_, not_full_;
-  std::deque<Batch> q_;
+  std::deque<T> q_;
+};
+using BatchQueue = BoundedQueue<Batch>;
+
+// Frames the reader hands to one engine thread: copied into one buffer per batch.
+struct FrameBatch {
+  struct Record {
+    size_t offset = 0;
+    uint32_t caplen = 0, wire_len = 0;
+    int link_type = 0;
+    Micros ts = 0;
+    uint64_t index = 0;
+  };
+  std::vector<uint8_t> bytes;
+  std::vector<Record> frames;
+  uint64_t upto = 0;  // every frame up to this index has been dispatched
+  bool last = false;
 };
 
 class Recorder final : public FlowObserver {
@@ -75,12 +96,21 @@ class Recorder final : public FlowObserver {
   uint64_t current = 0;
   bool flushing = false;
   std::vector<Event> events;
+  // Where the end-of-input flush sends its events in slices (every open flow ends then; one
+  // batch of them all would hold a copy of the whole flow table). Null: keep them.
+  BoundedQueue<Batch>* out = nullptr;
 
  private:
   Event& Add(Event::Type type, const FlowInfo& f) {
+    uint64_t key = flushing ? kFlushBase + f.first_packet_index : current;
+    if (flushing && out != nullptr && events.size() >= kFlushSlice && events.back().key < key) {
+      // Flush keys grow with the flows' first packets: everything later has a larger key.
+      out->Push({std::move(events), key - 1, false});
+      events = {};
+    }
     Event& e = events.emplace_back();
     e.type = type;
-    e.key = flushing ? kFlushBase + f.first_packet_index : current;
+    e.key = key;
     e.flow = f;
     return e;
   }
@@ -103,18 +133,54 @@ void Replay(Event& e, internal::Correlator& c) {
   }
 }
 
-void RunShard(PacketSource& source, Engine& engine, Recorder& rec, BatchQueue& out) {
+// The reader: reads each frame once, decodes just enough to find its flow, and hands it to
+// the engine thread that owns the flow. Every batch boundary goes to every engine, so each
+// can tell the merger how far it has got even when it received nothing.
+void Dispatch(PacketSource& source, std::vector<BoundedQueue<FrameBatch>>& engines) {
+  size_t n = engines.size();
+  std::vector<FrameBatch> pending(n);
   Frame f;
-  uint64_t n = 0;
+  uint64_t count = 0, last_index = 0;
   while (source.Next(f)) {
-    rec.current = f.index;
-    engine.ProcessFrame(f.link_type, f.data, f.wire_len, f.ts, f.index);
-    if (++n % kBatchFrames == 0) {
-      out.Push({std::move(rec.events), f.index, false});
-      rec.events = {};
+    Packet p;
+    auto data = f.data.first(std::min<size_t>(f.data.size(), f.wire_len));
+    std::optional<Anomaly> anomaly = Decode(f.link_type, data, f.wire_len, p);
+    // Frames that are not analysed go to engine 0, which counts them.
+    size_t k = !anomaly || *anomaly == Anomaly::kSnaplenCut ? FlowHash(p) % n : 0;
+    FrameBatch& b = pending[k];
+    b.frames.push_back({b.bytes.size(), static_cast<uint32_t>(f.data.size()), f.wire_len,
+                        f.link_type, f.ts, f.index});
+    b.bytes.insert(b.bytes.end(), f.data.begin(), f.data.end());
+    last_index = f.index;
+    if (++count % kBatchFrames == 0) {
+      for (size_t i = 0; i < n; ++i) {
+        pending[i].upto = f.index;
+        engines[i].Push(std::move(pending[i]));
+        pending[i] = FrameBatch();
+      }
     }
   }
+  for (size_t i = 0; i < n; ++i) {
+    pending[i].upto = last_index;
+    pending[i].last = true;
+    engines[i].Push(std::move(pending[i]));
+  }
+}
+
+void RunEngine(BoundedQueue<FrameBatch>& in, Engine& engine, Recorder& rec, BatchQueue& out) {
+  for (;;) {
+    FrameBatch b = in.Pop();
+    for (const auto& r : b.frames) {
+      rec.current = r.index;
+      engine.ProcessFrame(r.link_type, std::span(b.bytes).subspan(r.offset, r.caplen), r.wire_len,
+                          r.ts, r.index);
+    }
+    if (b.last) break;
+    out.Push({std::move(rec.events), b.upto, false});
+    rec.events = {};
+  }
   rec.flushing = true;
+  rec.out = &out;
   engine.Flush();
   out.Push({std::move(rec.events), UINT64_MAX, true});
   rec.events = {};
@@ -162,34 +228,25 @@ void Merge(std::vector<BatchQueue>& queues, internal::Correlator& c) {
 Status RunSharded(const SourceFactory& open, const AnalysisOptions& options, const Intel& intel,
                   internal::Correlator& correlator, AnalysisResult& result) {
   size_t n = static_cast<size_t>(options.threads);
-  std::vector<std::unique_ptr<PacketSource>> sources;
-  for (size_t i = 0; i < n; ++i) {
-    OTGUARD_ASSIGN_OR_RETURN(auto src, open());
-    sources.push_back(std::move(src));
-  }
-  std::vector<BatchQueue> queues(n);
+  OTGUARD_ASSIGN_OR_RETURN(auto source, open());
+  std::vector<BoundedQueue<FrameBatch>> frames(n);
+  std::vector<BatchQueue> events(n);
   std::vector<std::unique_ptr<Recorder>> recorders;
   std::vector<std::unique_ptr<Engine>> engines;
   for (size_t i = 0; i < n; ++i) {
-    EngineOptions eo = options.engine;
-    eo.shard = static_cast<uint32_t>(i);
-    eo.shard_count = static_cast<uint32_t>(n);
     recorders.push_back(std::make_unique<Recorder>());
-    engines.push_back(std::make_unique<Engine>(eo, intel, *recorders.back()));
+    engines.push_back(std::make_unique<Engine>(options.engine, intel, *recorders.back()));
   }
   std::vector<std::thread> threads;
+  threads.emplace_back([&] { Dispatch(*source, frames); });
   for (size_t i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] { RunShard(*sources[i], *engines[i], *recorders[i], queues[i]); });
+    threads.emplace_back([&, i] { RunEngine(frames[i], *engines[i], *recorders[i], events[i]); });
   }
-  Merge(queues, correlator);
+  Merge(events, correlator);
   for (auto& t : threads) t.join();
-  // Every shard decodes every frame: frame-level counts come from one of them.
+  // Each frame went to exactly one engine: the counts add up.
   for (size_t i = 0; i < n; ++i) result.counters.Add(engines[i]->counters());
-  const EngineCounters& first = engines[0]->counters();
-  result.counters.packets = first.packets;
-  result.counters.bytes = first.bytes;
-  result.counters.anomalies = first.anomalies;
-  result.capture = sources[0]->counters();
+  result.capture = source->counters();
   return Status::Ok();
 }
 

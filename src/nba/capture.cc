@@ -10,8 +10,6 @@
 #include <cstring>
 #include <memory>
 
-#include "otguard/platform/files.h"
-
 namespace otguard::nba {
 namespace {
 
@@ -36,26 +34,10 @@ void NoteError(CaptureCounters& c, std::string message) {
   if (c.errors.size() < kMaxErrorMessages) c.errors.push_back(std::move(message));
 }
 
-// libpcap reads a capture file record by record through stdio. A regular file is mapped and
-// read through fmemopen(): each record is then a memcpy, not a read() with a kernel copy.
-// FileView reads pages that vanish (the file shrinking underneath) as zeros, which libpcap
-// reports as a bad record. Anything else (a FIFO, an empty file) is read with a large buffer.
-Result<FILE*> OpenStream(const std::filesystem::path& file,
-                         std::unique_ptr<platform::FileView>& view) {
-  auto ro = platform::ReadOnlyFile::Open(file.string(), {.follow_symlinks = true});
-  if (ro) {
-    auto info = ro->Stat();
-    if (info && info->type == platform::FileType::kRegular && info->size > 0) {
-      auto mapped = platform::FileView::Map(*ro, info->size);
-      if (mapped) {
-        view = std::make_unique<platform::FileView>(std::move(*mapped));
-        auto bytes = view->bytes();
-        FILE* fp = fmemopen(const_cast<uint8_t*>(bytes.data()), bytes.size(), "rb");
-        if (fp != nullptr) return fp;
-        view.reset();
-      }
-    }
-  }
+// libpcap reads a capture file record by record through stdio; with the default 4 KiB buffer
+// that is a read() per few packets. (Mapping the file and reading it through fmemopen() saved
+// little more and made the mapped capture count as the process's resident memory.)
+Result<FILE*> OpenStream(const std::filesystem::path& file) {
   FILE* fp = std::fopen(file.c_str(), "rb");
   if (fp == nullptr) {
     return Unexpected(
@@ -83,7 +65,6 @@ class FileSource final : public PacketSource {
  public:
   struct Input {
     std::string name;
-    std::unique_ptr<platform::FileView> view;  // declared first: outlives the handle's FILE
     PcapHandle handle;
     int link_type = 0;
     bool has_frame = false;
@@ -220,8 +201,7 @@ Result<std::unique_ptr<PacketSource>> OpenCaptureFiles(
     if (!std::filesystem::exists(file, ec)) {
       return Unexpected(Status(StatusCode::kNotFound, file.string() + ": no such file"));
     }
-    std::unique_ptr<platform::FileView> view;
-    OTGUARD_ASSIGN_OR_RETURN(FILE * fp, OpenStream(file, view));
+    OTGUARD_ASSIGN_OR_RETURN(FILE * fp, OpenStream(file));
     pcap_t* p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, err);
     if (p == nullptr) {
       std::fclose(fp);
@@ -229,7 +209,6 @@ Result<std::unique_ptr<PacketSource>> OpenCaptureFiles(
     }
     FileSource::Input in;
     in.name = file.string();
-    in.view = std::move(view);
     in.handle.reset(p);
     in.link_type = pcap_datalink(p);
     OTGUARD_RETURN_IF_ERROR(ApplyFilter(p, filter, in.name));

@@ -113,8 +113,7 @@ struct AnalysisResult {
   nlohmann::json SummaryJson() const;
 };
 
-// Opens the input again for each shard (files are re-read once per core: cheaper than handing
-// packets between threads).
+// Opens the input (called once).
 using SourceFactory = std::function<Result<std::unique_ptr<PacketSource>>()>;
 
 // Runs the analysis. Errors only for an input that cannot be opened; bad packets are counted.
