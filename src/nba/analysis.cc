@@ -1,6 +1,6 @@
-// Running an analysis: one engine on one core, or one engine per core each reading the input
-// and keeping its share of the flows, with their events merged back into packet order for the
-// correlator (so the result does not depend on the number of threads).
+// Running an analysis: one engine on one core, or a reader thread that hands each flow's frames
+// to the engine thread owning the flow, with the engines' events merged back into packet order
+// for the correlator (so the result does not depend on the number of threads).
 #include "otguard/nba/analysis.h"
 
 #include <chrono>
