@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   # libraries (DESIGN.md)
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libexpected-dev libtomlplusplus-dev
-  libssl-dev libyara-dev libpcap-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libssl-dev libyara-dev libpcap-dev libabsl-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   # peers for differential tests and benchmarks
   clamav clamav-testfiles yara openssl python3 hyperfine tshark libndpi-bin python3-scapy
   # real PE files for the ClamAV differential test; Wine runs the Windows build's tests
