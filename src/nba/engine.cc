@@ -86,6 +86,8 @@ class Engine::Impl {
   std::vector<const AnalyzerInfo*> analyzers_;
   Micros now_ = 0;
   uint64_t packet_index_ = 0;
+  Micros next_expire_ = 0;
+  static constexpr Micros kExpireInterval = kMicrosPerSecond / 10;
 
  private:
   friend class internal::FlowContext;
@@ -423,7 +425,12 @@ void Engine::Impl::ProcessPacket(const Packet& p) {
   now_ = p.ts;
   packet_index_ = p.index;
   ++counters_.ip_packets;
-  Expire(p.ts);
+  // Idle flows are looked for at most every 100 ms of capture time, not on every packet: a flow
+  // may outlive its timeout by that much.
+  if (p.ts >= next_expire_) {
+    Expire(p.ts);
+    next_expire_ = p.ts + kExpireInterval;
+  }
   bool created = false;
   FlowSlot* slot = Lookup(p, created);
   const FlowKey& key = slot->key;
