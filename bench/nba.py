@@ -11,7 +11,6 @@ flows (bench/nba_flows.cc) reports the peak memory. python3 stdlib only; see ben
   python3 bench/nba.py --build build [--reps 3] [--json results.json] [nba1 nba2 flows|all]
   python3 bench/nba.py --peer-vs-peer ...   # ndpiReader in otguard's place: tests the harness
 """
-import argparse
 import json
 import os
 import shutil
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import BENCH, OUT, log, measure  # noqa: E402  (the same measurement as run.py)
+from run import BENCH, OUT, common_parser, log, measure, selected  # noqa: E402  (the same measurement as run.py)
 
 ROOT = os.path.dirname(BENCH)
 SHARED_PCAPS = os.path.join(os.path.dirname(ROOT), "shared", "data", "pcaps")
@@ -249,21 +248,14 @@ ALL = ["nba1", "nba2", "flows"]
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("benchmarks", nargs="*", default=["all"], help=f"{', '.join(ALL)} or all")
-    ap.add_argument("--build", default="build", help="CMake build folder holding apps/otguard")
-    ap.add_argument("--reps", type=int, default=3, help="repetitions of each side")
-    ap.add_argument("--json", help="also write the results as JSON to this file")
+    ap = common_parser(__doc__, ALL)
     ap.add_argument("--packets", type=int, default=5_000_000, help="size of the large trace")
     ap.add_argument("--flows", type=int, default=1_000_000, help="flows of the memory trace")
     ap.add_argument("--check-goals", action="store_true", help="exit 1 when a goal is missed")
     ap.add_argument("--peer-vs-peer", action="store_true",
                     help="run ndpiReader in otguard's place (tests the harness without otguard)")
     args = ap.parse_args()
-    names = ALL if "all" in args.benchmarks else args.benchmarks
-    unknown = set(names) - set(ALL)
-    if unknown:
-        ap.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(ALL)}")
+    names = selected(ap, args, ALL)
     otguard = os.path.join(os.path.abspath(args.build), "apps", "otguard", "otguard")
     if not args.peer_vs_peer and not os.access(otguard, os.X_OK):
         sys.exit(f"bench: no otguard binary at {otguard} (build first, or --peer-vs-peer)")

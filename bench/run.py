@@ -457,12 +457,27 @@ def report(contenders, results, json_path):
 ALL = ["load", "scan1", "scan2", "hash", "yara"]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("benchmarks", nargs="*", default=["all"], help=f"{', '.join(ALL)} or all")
+def common_parser(doc, names):
+    """The options every benchmark script shares (run.py, nba.py)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("benchmarks", nargs="*", default=["all"], help=f"{', '.join(names)} or all")
     ap.add_argument("--build", default="build", help="CMake build folder holding apps/otguard")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each side")
     ap.add_argument("--json", help="also write the results as JSON to this file")
+    return ap
+
+
+def selected(ap, args, names):
+    """The benchmarks asked for; an unknown name is a usage error."""
+    chosen = names if "all" in args.benchmarks else args.benchmarks
+    unknown = set(chosen) - set(names)
+    if unknown:
+        ap.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(names)}")
+    return chosen
+
+
+def main():
+    ap = common_parser(__doc__, ALL)
     ap.add_argument("--corpus-gb", type=float, default=2.05, help="corpus size (>= 2 GB)")
     ap.add_argument("--mix", choices=("realistic", "plain"), default="realistic",
                     help="body signature shapes (bench/gen_sigs.py): realistic, or plain hex only")
@@ -473,10 +488,7 @@ def main():
     ap.add_argument("--peer-vs-peer", action="store_true",
                     help="run the peer on both sides (tests the harness without otguard)")
     args = ap.parse_args()
-    names = ALL if "all" in args.benchmarks else args.benchmarks
-    unknown = set(names) - set(ALL)
-    if unknown:
-        ap.error(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(ALL)}")
+    names = selected(ap, args, ALL)
     setup = Setup(args)
     if not args.peer_vs_peer and not os.access(setup.otguard, os.X_OK):
         sys.exit(f"bench: no otguard binary at {setup.otguard} (build first, or --peer-vs-peer)")

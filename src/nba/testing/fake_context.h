@@ -138,6 +138,17 @@ struct Conversation {
   std::unique_ptr<Analyzer> analyzer;
 };
 
+// An Intel that knows one pool domain, minergate.com (MsraMiner's pool), and nothing else:
+// for analysers that check names against the pool list without depending on data/nba.
+inline const Intel* PoolIntel() {
+  static const Intel* const kIntel = [] {
+    auto* intel = new Intel;
+    intel->AddPoolDomain("minergate.com");
+    return intel;
+  }();
+  return kIntel;
+}
+
 // JSON value as text: GoogleTest cannot print nlohmann::json values (it recurses into them), so
 // compare text.
 inline std::string Text(const nlohmann::json& j) {

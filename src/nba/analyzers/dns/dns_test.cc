@@ -10,15 +10,7 @@
 namespace otguard::nba::analyzers::dns {
 namespace {
 
-// minergate.com is a known pool domain.
-const Intel* PoolIntel() {
-  static const Intel* const kIntel = [] {
-    auto* intel = new Intel;
-    intel->AddPoolDomain("minergate.com");
-    return intel;
-  }();
-  return kIntel;
-}
+using testing::PoolIntel;
 
 // Builds messages in RFC 1035 §4.1 wire format.
 class MessageBuilder {

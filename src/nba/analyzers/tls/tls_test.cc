@@ -11,15 +11,7 @@
 namespace otguard::nba::analyzers::tls {
 namespace {
 
-// minergate.com is a known pool domain.
-const Intel* PoolIntel() {
-  static const Intel* const kIntel = [] {
-    auto* intel = new Intel;
-    intel->AddPoolDomain("minergate.com");
-    return intel;
-  }();
-  return kIntel;
-}
+using testing::PoolIntel;
 
 void Put(std::vector<uint8_t>& out, size_t bytes, size_t value) {
   for (size_t i = bytes; i-- > 0;) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
