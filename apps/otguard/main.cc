@@ -1,8 +1,12 @@
 // otguard: one binary, one subcommand per capability (DESIGN.md).
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <vector>
+
 #include "apps/otguard/commands.h"
 #include "otguard/base/log.h"
+#include "otguard/platform/process.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"otguard: security for industrial control systems that never disturbs production"};
@@ -15,11 +19,18 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   otguard::cli::RegisterSigsCommands(app, &exit_code);
   otguard::cli::RegisterScanCommands(app, &exit_code);
+#ifdef OTGUARD_WITH_NBA  // Linux: network capture is a sensor's job, not a station's
   otguard::cli::RegisterNbaCommands(app, &exit_code);
+#endif
 
   app.parse_complete_callback([&] { otguard::InitLogging(log_level); });
+  otguard::platform::PrepareConsole();
+  // UTF-8 arguments on every OS (on Windows argv is in the ANSI code page).
+  std::vector<std::string> args = otguard::platform::Utf8Arguments(argc, argv);
+  std::vector<char*> utf8_argv;
+  for (std::string& a : args) utf8_argv.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(utf8_argv.size()), utf8_argv.data());
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     // Usage errors are errors (2), as with clamscan; --help and --version are not.

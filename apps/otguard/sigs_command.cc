@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "apps/otguard/commands.h"
+#include "otguard/base/time_format.h"
 #include "otguard/sigdb/database.h"
 
 namespace otguard::cli {
@@ -47,12 +48,9 @@ int Info(const SigsArgs& a) {
     return 2;
   }
   auto info = (*db)->Info();
-  std::time_t created = static_cast<std::time_t>(info.created_unix);
-  char when[32] = "?";
-  if (std::tm tm{}; gmtime_r(&created, &tm))
-    std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::string when = Rfc3339UtcFromNs(static_cast<int64_t>(info.created_unix) * 1'000'000'000);
   std::printf("format version:    %u\n", info.format_version);
-  std::printf("created:           %s\n", when);
+  std::printf("created:           %s\n", when.c_str());
   std::printf("hash signatures:   %llu\n", static_cast<unsigned long long>(info.hash_signatures));
   std::printf("body signatures:   %llu\n", static_cast<unsigned long long>(info.body_signatures));
   std::printf("allowlist entries: %llu\n", static_cast<unsigned long long>(info.allowlist_entries));

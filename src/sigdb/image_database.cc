@@ -316,7 +316,7 @@ std::optional<uint64_t> ImageDatabase::LowerBound(const Region& t, uint32_t rec,
   // Digests are uniformly distributed: the key's share of the 64-bit range is an
   // interpolation guess that lands within a few records without reading the endpoints; then
   // gallop to bracket the answer and finish with a binary search.
-  const uint64_t g = static_cast<uint64_t>((static_cast<unsigned __int128>(key(digest)) * n) >> 64);
+  const uint64_t g = MulHigh64(key(digest), n);
   uint64_t lo, hi;
   if (less(g)) {
     lo = g + 1;

@@ -43,6 +43,21 @@ inline std::optional<T> Read(ByteSpan data, size_t offset) {
 }  // namespace bytes_internal
 
 // Little-endian.
+// The high 64 bits of the 128-bit product a*b, without __int128 (which 32-bit targets lack).
+inline uint64_t MulHigh64Portable(uint64_t a, uint64_t b) {
+  const uint64_t a_lo = a & 0xffffffffu, a_hi = a >> 32, b_lo = b & 0xffffffffu, b_hi = b >> 32;
+  const uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi;
+  const uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xffffffffu) + lo_hi;
+  return a_hi * b_hi + (hi_lo >> 32) + (cross >> 32);
+}
+inline uint64_t MulHigh64(uint64_t a, uint64_t b) {
+#if defined(__SIZEOF_INT128__)
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(a) * b) >> 64);
+#else
+  return MulHigh64Portable(a, b);
+#endif
+}
+
 inline std::optional<uint16_t> ReadLe16(ByteSpan d, size_t o) {
   return bytes_internal::Read<uint16_t, false>(d, o);
 }

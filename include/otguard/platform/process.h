@@ -3,6 +3,7 @@
 #define OTGUARD_PLATFORM_PROCESS_H_
 
 #include <string>
+#include <vector>
 
 #include "otguard/base/status.h"
 
@@ -37,6 +38,13 @@ std::string GetEnv(const std::string& name);
 bool StderrIsTerminal();
 // True when standard output is an interactive terminal (a person watches, not a script).
 bool StdoutIsTerminal();
+
+// The program's arguments (argv[0] included) as UTF-8. On Windows they are read from the
+// UTF-16 command line, because argv is in the ANSI code page and loses non-ASCII file names.
+std::vector<std::string> Utf8Arguments(int argc, char** argv);
+// Makes the console show the UTF-8 that otguard writes (Windows console code page); standard
+// streams stay binary-safe. No-op on Linux.
+void PrepareConsole();
 
 }  // namespace otguard::platform
 

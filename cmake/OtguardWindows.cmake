@@ -1,0 +1,60 @@
+# Dependencies of the Windows cross build (see cmake/toolchains/). Debian ships no mingw builds
+# of the libraries the Linux build uses, so the Windows build uses the header-only ones from the
+# host's /usr/include (staged into a folder of their own, so no Linux system header leaks in),
+# GoogleTest built from Debian's source package, and native Windows APIs for everything else.
+
+set(otguard_staged_include ${CMAKE_BINARY_DIR}/staged-include)
+file(MAKE_DIRECTORY ${otguard_staged_include})
+foreach(dir fmt spdlog nlohmann tl CLI toml++)
+  if(NOT EXISTS /usr/include/${dir})
+    message(FATAL_ERROR "/usr/include/${dir} is missing: run `make deps`")
+  endif()
+  file(CREATE_LINK /usr/include/${dir} ${otguard_staged_include}/${dir} SYMBOLIC)
+endforeach()
+
+function(otguard_header_only_target name)
+  add_library(${name} INTERFACE IMPORTED GLOBAL)
+  target_include_directories(${name} SYSTEM INTERFACE ${otguard_staged_include})
+  target_compile_definitions(${name} INTERFACE ${ARGN})
+endfunction()
+otguard_header_only_target(fmt::fmt FMT_HEADER_ONLY)
+# Debian's spdlog is configured for an external fmt; without SPDLOG_COMPILED_LIB it is
+# header-only.
+otguard_header_only_target(spdlog::spdlog FMT_HEADER_ONLY)
+otguard_header_only_target(nlohmann_json::nlohmann_json)
+otguard_header_only_target(tl::expected)
+otguard_header_only_target(CLI11::CLI11)
+otguard_header_only_target(tomlplusplus::tomlplusplus)
+
+# The API floor, and the Unicode (UTF-16) API everywhere; paths are UTF-8 inside otguard.
+add_compile_definitions(_WIN32_WINNT=${OTGUARD_WINDOWS_FLOOR} WINVER=${OTGUARD_WINDOWS_FLOOR}
+                        UNICODE _UNICODE WIN32_LEAN_AND_MEAN NOMINMAX)
+
+if(OTGUARD_TESTS)
+  set(gtest_disable_pthreads ON CACHE BOOL "" FORCE)
+  set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+  # Defines GTest::gtest, GTest::gtest_main and GTest::gmock, as find_package(GTest) does.
+  add_subdirectory(/usr/src/googletest ${CMAKE_BINARY_DIR}/googletest EXCLUDE_FROM_ALL SYSTEM)
+
+  # Tests run under Wine, in one prefix per build tree, made once by the fixture below (a new
+  # prefix takes seconds, and two tests must not make it at the same time).
+  set(OTGUARD_WINE_PREFIX ${CMAKE_BINARY_DIR}/wineprefix)
+  if(EXISTS ${OTGUARD_WINE})
+    set(OTGUARD_WINE_RUNS ON)
+    get_filename_component(otguard_wine_dir ${OTGUARD_WINE} DIRECTORY)
+    set(OTGUARD_WINESERVER ${otguard_wine_dir}/wineserver)
+    set(CMAKE_CROSSCOMPILING_EMULATOR
+        ${CMAKE_COMMAND} -E env WINEPREFIX=${OTGUARD_WINE_PREFIX} WINEDEBUG=-all
+        ${OTGUARD_WINE})
+    add_test(NAME wine_prefix_up
+             COMMAND ${CMAKE_COMMAND} -E env WINEPREFIX=${OTGUARD_WINE_PREFIX} WINEDEBUG=-all
+                     ${OTGUARD_WINE} wineboot --init)
+    set_tests_properties(wine_prefix_up PROPERTIES FIXTURES_SETUP wine)
+    add_test(NAME wine_prefix_down
+             COMMAND ${CMAKE_COMMAND} -E env WINEPREFIX=${OTGUARD_WINE_PREFIX} ${OTGUARD_WINESERVER} -k)
+    set_tests_properties(wine_prefix_down PROPERTIES FIXTURES_CLEANUP wine)
+  else()
+    set(OTGUARD_WINE_RUNS OFF)
+    message(STATUS "No Wine for this target (${OTGUARD_WINE}): Windows tests are built, not run")
+  endif()
+endif()

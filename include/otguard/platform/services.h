@@ -1,0 +1,73 @@
+// Services of this host (the Windows Service Control Manager) and running otguard itself as a
+// service.
+//
+// Thread-safety: all functions are thread-safe; RunAsService is called once per process.
+#ifndef OTGUARD_PLATFORM_SERVICES_H_
+#define OTGUARD_PLATFORM_SERVICES_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "otguard/base/status.h"
+#include "otguard/base/stop_signal.h"
+
+namespace otguard::platform {
+
+enum class ServiceState {
+  kStopped,
+  kStartPending,
+  kStopPending,
+  kRunning,
+  kContinuePending,
+  kPausePending,
+  kPaused,
+  kUnknown
+};
+enum class ServiceStartType { kBoot, kSystem, kAutomatic, kManual, kDisabled, kUnknown };
+
+struct ServiceInfo {
+  std::string name;  // the key name ("LanmanServer")
+  std::string display_name;
+  std::string description;  // "" when none
+  ServiceState state = ServiceState::kUnknown;
+  ServiceStartType start_type = ServiceStartType::kUnknown;
+  std::string binary_path;  // the command line the SCM starts, as configured
+  // For services hosted by svchost.exe: Parameters\ServiceDll (or the service key's own
+  // ServiceDll), with environment variables expanded; "" otherwise.
+  std::string service_dll;
+  std::string account;  // "LocalSystem", "NT AUTHORITY\\NetworkService", ...
+  uint32_t pid = 0;     // when running
+  bool driver = false;  // a kernel or file-system driver rather than a Win32 service
+};
+
+// Every service and driver the SCM knows. Unimplemented on Linux (systemd units come with the
+// inventory issue).
+Result<std::vector<ServiceInfo>> ListServices();
+
+const char* ServiceStateName(ServiceState state);         // "running", "stopped", ...
+const char* ServiceStartTypeName(ServiceStartType type);  // "auto", "manual", "disabled", ...
+
+// What `otguard service install` registers.
+struct ServiceDefinition {
+  std::string name;
+  std::string display_name;
+  std::string description;
+  std::string command_line;  // executable and arguments, quoted as the SCM needs
+  bool auto_start = true;
+};
+// Registers the service (AlreadyExists when it exists; PermissionDenied when not elevated).
+Status InstallService(const ServiceDefinition& definition);
+// Stops (waiting a bounded time) and removes the service; NotFound when it does not exist.
+Status UninstallService(const std::string& name);
+
+// Runs `body` as the service `name`: on Windows under the SCM's dispatcher (reports running,
+// turns a stop or shutdown request into stop->Notify(), reports stopped with body's exit
+// code); on Linux in the foreground, with SIGTERM and SIGINT notifying `stop` (systemd's
+// Type=simple). FailedPrecondition on Windows when not started by the SCM.
+Status RunAsService(const std::string& name, const std::function<int(StopSignal& stop)>& body);
+
+}  // namespace otguard::platform
+
+#endif  // OTGUARD_PLATFORM_SERVICES_H_

@@ -1,0 +1,36 @@
+// Who signed a file (Authenticode through WinTrust on Windows). Unimplemented on Linux (the
+// owning package takes its place there, with the inventory issue).
+//
+// Thread-safety: thread-safe.
+#ifndef OTGUARD_PLATFORM_SIGNER_H_
+#define OTGUARD_PLATFORM_SIGNER_H_
+
+#include <string>
+
+#include "otguard/base/status.h"
+
+namespace otguard::platform {
+
+enum class SignatureState {
+  kUnsigned,   // no embedded signature (catalog signatures are looked up too, where available)
+  kTrusted,    // signed, and the chain ends at a trusted root
+  kUntrusted,  // signed, but the chain is not trusted (self-signed, unknown root, expired)
+  kInvalid,    // a signature that does not match the file (tampered)
+};
+
+struct FileSignature {
+  SignatureState state = SignatureState::kUnsigned;
+  std::string subject;          // the signer's common name ("Microsoft Windows"); "" when unsigned
+  std::string issuer;           // the issuing CA's common name
+  std::string thumbprint_sha1;  // hex, of the signer's certificate
+};
+
+// Reads only; never contacts the network for revocation (stations are offline). NotFound /
+// PermissionDenied when the file cannot be opened.
+Result<FileSignature> GetFileSignature(const std::string& path);
+
+const char* SignatureStateName(SignatureState state);  // "unsigned", "trusted", ...
+
+}  // namespace otguard::platform
+
+#endif  // OTGUARD_PLATFORM_SIGNER_H_

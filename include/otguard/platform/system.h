@@ -1,0 +1,38 @@
+// What the host is: OS version and installed patches.
+//
+// Thread-safety: all functions are thread-safe.
+#ifndef OTGUARD_PLATFORM_SYSTEM_H_
+#define OTGUARD_PLATFORM_SYSTEM_H_
+
+#include <string>
+#include <vector>
+
+#include "otguard/base/status.h"
+
+namespace otguard::platform {
+
+struct OsVersion {
+  std::string family;        // "windows" or "linux" (ECS os.family)
+  std::string name;          // "Windows 7 Professional", "Debian GNU/Linux 12 (bookworm)"
+  std::string version;       // "6.1", "12"
+  std::string build;         // "7601"; on Linux the kernel release
+  std::string service_pack;  // "Service Pack 3"; "" when none or not Windows
+  std::string architecture;  // of the OS, not of this build: "x86_64", "x86", "aarch64"
+  std::string kernel;        // "6.1.7601" on Windows, the kernel release on Linux
+};
+Result<OsVersion> GetOsVersion();
+
+// An installed update ("KB4012212"). On Windows from the registry: Component Based Servicing
+// packages (Vista and later) and the Updates and HotFix keys (XP and 2003). Unimplemented on
+// Linux (package versions come with the inventory issue).
+struct Hotfix {
+  std::string id;            // "KB4012212"
+  std::string description;   // "Security Update", a package name, ... ; may be ""
+  std::string installed_on;  // as recorded ("20170315", an RFC 3339 time); may be ""
+  std::string source;        // where it was found: "cbs", "updates", "hotfix"
+};
+Result<std::vector<Hotfix>> ListHotfixes();
+
+}  // namespace otguard::platform
+
+#endif  // OTGUARD_PLATFORM_SYSTEM_H_

@@ -1,0 +1,6 @@
+// STUB: filled in by the processes helper.
+#include "otguard/platform/sockets.h"
+
+namespace otguard::platform {
+Result<std::vector<SocketEndpoint>> ListSockets() { return Unexpected(Unimplemented("TODO")); }
+}  // namespace otguard::platform

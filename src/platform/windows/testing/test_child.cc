@@ -1,0 +1,98 @@
+// A program the Windows tests start as another process (under Wine). Modes:
+//   test_child sleep SECONDS              lives that long (a process to find by pid and parent)
+//   test_child hold FILE READY SECONDS    opens FILE with no sharing at all, then creates READY
+//                                         and keeps FILE open that long (a file another
+//                                         program holds exclusively)
+//   test_child listen READY SECONDS       listens on 127.0.0.1 port 0, writes the port to
+//                                         READY, keeps listening that long
+//   test_child spawn SECONDS CHILD ARGS...  starts CHILD ARGS as its child, then sleeps
+// It ends early when its stdin... never: tests end it with TerminateProcess or wineserver -k.
+#include <winsock2.h>  // before windows.h
+
+#include <windows.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+int Usage() {
+  std::fprintf(stderr, "usage: test_child sleep|hold|listen|spawn ...\n");
+  return 2;
+}
+
+bool WriteReady(const wchar_t* path, const std::string& text) {
+  HANDLE h = CreateFileW(path, GENERIC_WRITE, FILE_SHARE_READ, nullptr, CREATE_ALWAYS,
+                         FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return false;
+  DWORD written = 0;
+  WriteFile(h, text.data(), static_cast<DWORD>(text.size()), &written, nullptr);
+  CloseHandle(h);
+  return written == text.size();
+}
+
+DWORD Millis(const wchar_t* seconds) { return static_cast<DWORD>(_wtoi(seconds)) * 1000; }
+
+int Hold(const wchar_t* file, const wchar_t* ready, const wchar_t* seconds) {
+  HANDLE h = CreateFileW(file, GENERIC_READ | GENERIC_WRITE, 0 /* no sharing */, nullptr,
+                         OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return 3;
+  if (!WriteReady(ready, "held")) return 4;
+  Sleep(Millis(seconds));
+  CloseHandle(h);
+  return 0;
+}
+
+int Listen(const wchar_t* ready, const wchar_t* seconds) {
+  WSADATA wsa;
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return 3;
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(s, 4) != 0) {
+    return 4;
+  }
+  int len = sizeof(addr);
+  getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (!WriteReady(ready, std::to_string(ntohs(addr.sin_port)))) return 5;
+  Sleep(Millis(seconds));
+  closesocket(s);
+  return 0;
+}
+
+int Spawn(int argc, wchar_t** argv) {
+  // argv: test_child spawn SECONDS CHILD ARGS...
+  std::wstring command_line;
+  for (int i = 3; i < argc; ++i) {
+    if (!command_line.empty()) command_line += L' ';
+    command_line += L'"' + std::wstring(argv[i]) + L'"';
+  }
+  STARTUPINFOW si{};
+  si.cb = sizeof(si);
+  PROCESS_INFORMATION pi{};
+  if (!CreateProcessW(nullptr, command_line.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr,
+                      &si, &pi)) {
+    return 3;
+  }
+  CloseHandle(pi.hThread);
+  CloseHandle(pi.hProcess);
+  Sleep(Millis(argv[2]));
+  return 0;
+}
+
+}  // namespace
+
+int wmain(int argc, wchar_t** argv) {
+  if (argc < 2) return Usage();
+  std::wstring mode = argv[1];
+  if (mode == L"sleep" && argc >= 3) {
+    Sleep(Millis(argv[2]));
+    return 0;
+  }
+  if (mode == L"hold" && argc >= 5) return Hold(argv[2], argv[3], argv[4]);
+  if (mode == L"listen" && argc >= 4) return Listen(argv[2], argv[3]);
+  if (mode == L"spawn" && argc >= 4) return Spawn(argc, argv);
+  return Usage();
+}
