@@ -50,8 +50,9 @@ if(OTGUARD_TESTS)
              COMMAND ${CMAKE_COMMAND} -E env WINEPREFIX=${OTGUARD_WINE_PREFIX} WINEDEBUG=-all
                      ${OTGUARD_WINE} wineboot --init)
     set_tests_properties(wine_prefix_up PROPERTIES FIXTURES_SETUP wine)
+    # Ends whatever the tests left running in the prefix; no server left is fine too.
     add_test(NAME wine_prefix_down
-             COMMAND ${CMAKE_COMMAND} -E env WINEPREFIX=${OTGUARD_WINE_PREFIX} ${OTGUARD_WINESERVER} -k)
+             COMMAND /bin/sh -c "WINEPREFIX='${OTGUARD_WINE_PREFIX}' '${OTGUARD_WINESERVER}' -k || true")
     set_tests_properties(wine_prefix_down PROPERTIES FIXTURES_CLEANUP wine)
   else()
     set(OTGUARD_WINE_RUNS OFF)

@@ -13,6 +13,9 @@ packages=(
   clamav clamav-testfiles yara openssl python3 hyperfine tshark libndpi-bin python3-scapy
   # real PE files for the ClamAV differential test; Wine runs the Windows build's tests
   wine64 python3-pefile
+  # the Windows cross build (docs/windows.md): mingw-w64 with posix threads, its binutils
+  g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix binutils-mingw-w64-x86-64
+  binutils-mingw-w64-i686 googletest
 )
 
 missing=()

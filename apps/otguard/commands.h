@@ -7,9 +7,11 @@
 
 namespace otguard::cli {
 
-void RegisterSigsCommands(CLI::App& app, int* exit_code);  // sigs compile|info|verify
-void RegisterScanCommands(CLI::App& app, int* exit_code);  // scan, quarantine list|restore
-void RegisterNbaCommands(CLI::App& app, int* exit_code);   // nba analyze|stats|learn|graph
+void RegisterSigsCommands(CLI::App& app, int* exit_code);       // sigs compile|info|verify
+void RegisterScanCommands(CLI::App& app, int* exit_code);       // scan, quarantine list|restore
+void RegisterNbaCommands(CLI::App& app, int* exit_code);        // nba analyze|stats|learn|graph
+void RegisterInventoryCommands(CLI::App& app, int* exit_code);  // inventory
+void RegisterServiceCommands(CLI::App& app, int* exit_code);    // service install|uninstall|run
 
 }  // namespace otguard::cli
 

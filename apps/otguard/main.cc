@@ -11,6 +11,8 @@
 int main(int argc, char** argv) {
   CLI::App app{"otguard: security for industrial control systems that never disturbs production"};
   app.require_subcommand(1);
+  // "/tmp/x" is a path, not an option, on every OS (CLI11 reads /x as an option on Windows).
+  app.allow_windows_style_options(false);
   app.set_version_flag("--version", std::string("otguard ") + OTGUARD_VERSION);
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
@@ -19,6 +21,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   otguard::cli::RegisterSigsCommands(app, &exit_code);
   otguard::cli::RegisterScanCommands(app, &exit_code);
+  otguard::cli::RegisterInventoryCommands(app, &exit_code);
+  otguard::cli::RegisterServiceCommands(app, &exit_code);
 #ifdef OTGUARD_WITH_NBA  // Linux: network capture is a sensor's job, not a station's
   otguard::cli::RegisterNbaCommands(app, &exit_code);
 #endif

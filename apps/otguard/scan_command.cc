@@ -133,8 +133,9 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   cmd->add_option("paths", args->paths, "Files or directories to scan")->required();
   cmd->add_option("--db", args->databases,
                   "Signature database: .ogdb, ClamAV .hdb/.hsb/.ndb/.fp/.sfp, or a directory "
-                  "(repeatable; default: the bundled signatures)");
-  cmd->add_option("--yara", args->yara, "YARA rules file (repeatable)");
+                  "(repeatable; default: the bundled signatures)")
+      ->allow_extra_args(false);
+  cmd->add_option("--yara", args->yara, "YARA rules file (repeatable)")->allow_extra_args(false);
   cmd->add_flag("--no-builtin", args->no_builtin, "Leave out the built-in EICAR test signature");
   cmd->add_flag("--all-matches", args->all_matches, "Report every match, not the first per file");
   cmd->add_flag("--json", args->json, "One JSON event per line (docs/event-schema.md)");
@@ -147,7 +148,8 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   cmd->add_flag("--low-priority", args->low_priority, "Lowest CPU priority and idle I/O class");
   cmd->add_option("--max-filesize", args->max_filesize, "Skip larger files (bytes, or with K/M/G)")
       ->capture_default_str();
-  cmd->add_option("--exclude", args->exclude, "Skip paths matching this glob (repeatable)");
+  cmd->add_option("--exclude", args->exclude, "Skip paths matching this glob (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_flag("--one-file-system", args->one_file_system, "Stay on the roots' file systems");
   cmd->add_flag("--follow-symlinks", args->follow_symlinks, "Follow symbolic links");
   cmd->add_option("--quarantine", args->quarantine,

@@ -86,7 +86,10 @@ std::string FindBundledSignatureDir() {
   if (!env.empty()) candidates.push_back(platform::JoinPath(env, "sigs"));
   std::string exe = platform::ExecutablePath();
   if (!exe.empty()) {
+    // Installed on Linux (<prefix>/bin/otguard, <prefix>/share/otguard/sigs), or copied onto
+    // a Windows station with a sigs folder beside otguard.exe.
     candidates.push_back(platform::DirName(platform::DirName(exe)) + "/share/otguard/sigs");
+    candidates.push_back(platform::JoinPath(platform::DirName(exe), "sigs"));
   }
 #ifdef OTGUARD_SOURCE_DATA_DIR
   candidates.push_back(std::string(OTGUARD_SOURCE_DATA_DIR) + "/sigs");

@@ -65,7 +65,7 @@ Result<std::string> StoredSha256(const std::string& content_path) {
 void RemoveEntry(const std::string& entry_dir) {
   (void)platform::RemoveFile(platform::JoinPath(entry_dir, kContentName));
   (void)platform::RemoveFile(platform::JoinPath(entry_dir, kMetadataName));
-  (void)platform::RemoveDirectory(entry_dir);
+  (void)platform::RemoveEmptyDirectory(entry_dir);
 }
 
 std::string CompactUtcNow() {

@@ -192,7 +192,7 @@ Result<std::string> ReadFileToString(const std::string& path, uint64_t max_size)
 Status RenamePath(const std::string& from, const std::string& to);
 Status RemoveFile(const std::string& path);
 // Removes an empty directory.
-Status RemoveDirectory(const std::string& path);
+Status RemoveEmptyDirectory(const std::string& path);
 Status SetMode(const std::string& path, uint32_t mode);
 // Sets access and modification times (ns since the epoch); does not follow a symlink.
 Status SetTimes(const std::string& path, int64_t atime_ns, int64_t mtime_ns);

@@ -373,7 +373,7 @@ Status RemoveFile(const std::string& path) {
   return Status::Ok();
 }
 
-Status RemoveDirectory(const std::string& path) {
+Status RemoveEmptyDirectory(const std::string& path) {
   if (rmdir(path.c_str()) != 0) return ErrnoToStatus(errno, Context("rmdir", path));
   return Status::Ok();
 }

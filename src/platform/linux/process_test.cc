@@ -43,7 +43,7 @@ TEST(ProcessTest, Identity) {
   EXPECT_GE(CpuCount(), 1u);
   EXPECT_FALSE(HostName().empty());
   EXPECT_FALSE(CurrentUserName().empty());
-  EXPECT_NE(ExecutablePath().find("platform_test"), std::string::npos);
+  EXPECT_NE(ExecutablePath().find("platform_process_test"), std::string::npos);
 }
 
 }  // namespace

@@ -1,63 +1,976 @@
-// STUB: replaced by the Windows implementation.
+// Windows implementation of otguard/platform/files.h.
+//
+// Paths are UTF-8 in the interface and UTF-16 at the API. Every path is made absolute and
+// normalised lexically here ('/' -> '\', "." and ".." resolved), then given the \\?\ prefix:
+// no MAX_PATH limit, and the Win32 layer no longer rewrites names (it would strip a trailing
+// dot or space and turn "aux" or "nul" into devices), so we open exactly the file a listing
+// named — malware hides in names like "evil.exe." that plain Win32 paths cannot reach.
+//
+// Never disturb the host: files are opened sharing read, write and delete, so no program is
+// refused because we read (a program that wants exclusive access still gets it once we are
+// done, and one that already has it makes our open fail at once with a sharing violation:
+// Windows never waits on share modes). Devices (\\.\pipe\x, \\.\COM1) are never opened:
+// opening a pipe takes one of its instances, opening a serial port may reset the PLC behind it.
+// This file is longer than most: it is the whole file layer of one OS, like its Linux twin.
+#include <windows.h>
+
+#include <winioctl.h>
+
+#include <algorithm>
+#include <climits>
+#include <cwctype>
+#include <set>
+#include <utility>
+
 #include "otguard/platform/files.h"
+#include "platform/windows/win_util.h"
 
 namespace otguard::platform {
 namespace {
-Status Todo() { return Unimplemented("TODO"); }
-}  // namespace
-Result<FileInfo> StatPath(const std::string&, bool) { return Unexpected(Todo()); }
-Result<ReadOnlyFile> ReadOnlyFile::Open(const std::string&, const Options&) {
-  return Unexpected(Todo());
+
+using win::UniqueHandle;
+
+constexpr DWORD kShareAll = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+// Newer SDK constants, spelled out: the XP build's headers (_WIN32_WINNT 0x0501) lack them.
+constexpr DWORD kAttributeRecallOnOpen = 0x00040000;        // FILE_ATTRIBUTE_RECALL_ON_OPEN
+constexpr DWORD kAttributeRecallOnDataAccess = 0x00400000;  // ..._RECALL_ON_DATA_ACCESS
+constexpr int kFindExInfoBasic = 1;                         // FindExInfoBasic (Windows 7)
+constexpr DWORD kFindFirstExLargeFetch = 2;                 // FIND_FIRST_EX_LARGE_FETCH (7)
+
+// ---- Paths ----
+
+bool IsDriveLetter(wchar_t c) { return (c >= L'A' && c <= L'Z') || (c >= L'a' && c <= L'z'); }
+bool StartsWith(std::wstring_view s, std::wstring_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
 }
-ReadOnlyFile::ReadOnlyFile(ReadOnlyFile&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+bool StartsWithNoCase(std::wstring_view s, std::wstring_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (towupper(s[i]) != towupper(prefix[i])) return false;
+  }
+  return true;
+}
+// "\\?\..." and "\\.\...": the Win32 layer passes these on unchanged, and so do we.
+bool IsVerbatim(std::wstring_view p) {
+  return p.size() >= 4 && p[0] == L'\\' && p[1] == L'\\' && (p[2] == L'?' || p[2] == L'.') &&
+         p[3] == L'\\';
+}
+
+// A verbatim path that names a device (\\.\pipe\x, \\.\PhysicalDrive0, \\?\COM1) rather than
+// a file on a file system (\\?\C:\x, \\?\UNC\..., \\?\Volume{...}\x, or a shadow copy's
+// \\?\GLOBALROOT\Device\HarddiskVolumeShadowCopy1\x).
+bool IsDevicePath(std::wstring_view p) {
+  if (!IsVerbatim(p)) return false;
+  std::wstring_view rest = p.substr(4);
+  if (rest.size() >= 3 && IsDriveLetter(rest[0]) && rest[1] == L':' && rest[2] == L'\\') {
+    return false;
+  }
+  return !StartsWithNoCase(rest, L"UNC\\") && !StartsWithNoCase(rest, L"Volume{") &&
+         !StartsWithNoCase(rest, L"GLOBALROOT\\");
+}
+
+// The length of the root of an absolute path with backslashes: "C:\" or "\\server\share\".
+size_t AbsoluteRootLength(std::wstring_view p) {
+  if (p.size() >= 3 && IsDriveLetter(p[0]) && p[1] == L':' && p[2] == L'\\') return 3;
+  if (p.size() >= 2 && p[0] == L'\\' && p[1] == L'\\') {
+    size_t server_end = p.find(L'\\', 2);
+    if (server_end == std::wstring_view::npos) return p.size();
+    size_t share_end = p.find(L'\\', server_end + 1);
+    return share_end == std::wstring_view::npos ? p.size() : share_end + 1;
+  }
+  return 0;
+}
+
+std::wstring FullPathNameOf(const wchar_t* path) {
+  wchar_t small[MAX_PATH];
+  DWORD n = GetFullPathNameW(path, MAX_PATH, small, nullptr);
+  if (n > 0 && n < MAX_PATH) return std::wstring(small, n);
+  if (n == 0) return {};
+  std::wstring out(n, L'\0');
+  n = GetFullPathNameW(path, n, out.data(), nullptr);
+  out.resize(n < out.size() ? n : 0);
+  return out;
+}
+
+// "\\?\C:\x" -> "C:\x", "\\?\UNC\srv\share" -> "\\srv\share"; anything else unchanged.
+std::wstring WithoutVerbatimPrefix(std::wstring p) {
+  if (StartsWithNoCase(p, L"\\\\?\\UNC\\")) return L"\\" + p.substr(7);
+  if (StartsWith(p, L"\\\\?\\") && p.size() >= 6 && p[5] == L':') return p.substr(4);
+  return p;
+}
+
+// Makes a relative, drive-relative ("C:x") or rooted ("\x") path absolute. Only the base
+// (current directory, the drive's current directory, the current root) comes from the OS, so
+// the names themselves are never rewritten.
+std::wstring MakeAbsolute(const std::wstring& p) {
+  std::wstring base;
+  std::wstring rest;
+  if (p.size() >= 2 && IsDriveLetter(p[0]) && p[1] == L':') {
+    base = FullPathNameOf(p.substr(0, 2).c_str());  // that drive's current directory
+    rest = p.substr(2);
+  } else if (!p.empty() && p[0] == L'\\') {
+    base = FullPathNameOf(L"\\");  // the root of the current drive or share
+    rest = p.substr(1);
+  } else {
+    base = FullPathNameOf(L".");
+    rest = p;
+  }
+  base = WithoutVerbatimPrefix(std::move(base));
+  if (!base.empty() && base.back() != L'\\') base += L'\\';
+  return base + rest;
+}
+
+// An absolute, lexically normalised path with backslashes, without the \\?\ prefix
+// ("C:\a\b", "\\server\share\a"); verbatim paths are returned unchanged.
+std::wstring FullPath(const std::string& utf8) {
+  std::wstring p = win::Utf8ToWide(utf8);
+  if (p.empty() || IsVerbatim(p)) return p;
+  std::replace(p.begin(), p.end(), L'/', L'\\');
+  if (AbsoluteRootLength(p) == 0) p = MakeAbsolute(p);
+  size_t root_length = AbsoluteRootLength(p);
+  std::wstring root = p.substr(0, root_length);
+  if (!root.empty() && root.back() != L'\\') root += L'\\';
+  std::vector<std::wstring_view> parts;
+  std::wstring_view rest = std::wstring_view(p).substr(root_length);
+  while (!rest.empty()) {
+    size_t end = std::min(rest.find(L'\\'), rest.size());
+    std::wstring_view part = rest.substr(0, end);
+    if (part == L"..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != L".") {
+      parts.push_back(part);
+    }
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+  }
+  std::wstring out = root;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += L'\\';
+    out += parts[i];
+  }
+  return out;
+}
+
+// The form handed to the API: FullPath with the \\?\ (or \\?\UNC\) prefix.
+std::wstring ApiPath(const std::string& utf8) {
+  std::wstring full = FullPath(utf8);
+  if (full.empty() || IsVerbatim(full)) return full;
+  if (StartsWith(full, L"\\\\")) return L"\\\\?\\UNC\\" + full.substr(2);
+  return L"\\\\?\\" + full;
+}
+
+std::string Context(const char* op, const std::string& path) {
+  std::string s(op);
+  s += ' ';
+  s += path;
+  return s;
+}
+
+// A sharing violation names the cause in words an operator understands.
+Status OpenError(DWORD error, const std::string& path) {
+  if (error == ERROR_SHARING_VIOLATION) {
+    return PermissionDenied(path +
+                            ": in use: another program has it open and does not share it "
+                            "(sharing violation)");
+  }
+  return win::WinErrorToStatus(error, Context("open", path));
+}
+
+// ---- Handles in an int ----
+
+// ReadOnlyFile and NewFile keep an int. Kernel handles are indexes into the process's handle
+// table, and Windows guarantees that only their low 32 bits are significant (64-bit Windows
+// truncates and sign-extends them when 32- and 64-bit processes share handles: "Interprocess
+// Communication Between 32-bit and 64-bit Applications"), so an int holds any file handle on
+// both builds. -1 (INVALID_HANDLE_VALUE, never a file handle) means none.
+int HandleToInt(HANDLE h) { return static_cast<int>(reinterpret_cast<intptr_t>(h)); }
+HANDLE IntToHandle(int fd) { return reinterpret_cast<HANDLE>(static_cast<intptr_t>(fd)); }
+void CloseInt(int fd) {
+  if (fd != -1) CloseHandle(IntToHandle(fd));
+}
+
+// ---- FileInfo ----
+
+bool IsLinkTag(DWORD tag) { return IsReparseTagNameSurrogate(tag); }
+
+// What the OS tells about a file, from a listing or from an open handle.
+struct RawInfo {
+  DWORD attributes = 0;
+  DWORD reparse_tag = 0;  // meaningful only with FILE_ATTRIBUTE_REPARSE_POINT
+  uint64_t size = 0;
+  FILETIME mtime{};
+  FILETIME atime{};
+  uint64_t device = 0;
+  uint64_t inode = 0;
+};
+
+// Only name surrogates (symbolic links, junctions, mount points) are links. Other reparse
+// points (deduplicated, compressed by WOF, cloud placeholders) are ordinary files to the
+// reader: their filters supply the data.
+FileInfo ToFileInfo(const RawInfo& raw) {
+  FileInfo info;
+  DWORD a = raw.attributes;
+  bool link = (a & FILE_ATTRIBUTE_REPARSE_POINT) && IsLinkTag(raw.reparse_tag);
+  if (link) {
+    info.type = FileType::kSymlink;
+    info.type_name = raw.reparse_tag == IO_REPARSE_TAG_MOUNT_POINT ? "junction" : "symbolic link";
+  } else if (a & FILE_ATTRIBUTE_DIRECTORY) {
+    info.type = FileType::kDirectory;
+    info.type_name = "directory";
+  } else if (a & (FILE_ATTRIBUTE_OFFLINE | kAttributeRecallOnOpen | kAttributeRecallOnDataAccess)) {
+    // Its data lives in remote storage (HSM, OneDrive): reading would fetch it.
+    info.type = FileType::kOther;
+    info.type_name = "offline file (reading would recall it from remote storage)";
+  } else {
+    info.type = FileType::kRegular;
+    info.type_name = "regular file";
+  }
+  info.size = info.type == FileType::kRegular ? raw.size : 0;
+  // The read-only attribute is all there is of Unix permission bits (SetMode maps it back).
+  if (info.type == FileType::kDirectory) {
+    info.mode = 0755;
+  } else {
+    info.mode = (a & FILE_ATTRIBUTE_READONLY) ? 0444 : 0644;
+  }
+  info.mtime_ns = win::FileTimeToUnixNs(raw.mtime);
+  info.atime_ns = win::FileTimeToUnixNs(raw.atime);
+  info.device = raw.device;
+  info.inode = raw.inode;
+  return info;
+}
+
+RawInfo FromFindData(const WIN32_FIND_DATAW& data) {
+  RawInfo raw;
+  raw.attributes = data.dwFileAttributes;
+  raw.reparse_tag = data.dwReserved0;
+  raw.size = (static_cast<uint64_t>(data.nFileSizeHigh) << 32) | data.nFileSizeLow;
+  raw.mtime = data.ftLastWriteTime;
+  raw.atime = data.ftLastAccessTime;
+  return raw;
+}
+
+// FindFirstFileExW: FindExInfoBasic (no 8.3 name) and large fetches from Windows 7 on; XP and
+// Vista refuse both, so they get the standard call.
+HANDLE FindFirst(const std::wstring& pattern, WIN32_FIND_DATAW* data) {
+  static const bool basic = [] {
+    const auto& v = win::RunningWindowsVersion();
+    return v.major > 6 || (v.major == 6 && v.minor >= 1);
+  }();
+  auto level = static_cast<FINDEX_INFO_LEVELS>(basic ? kFindExInfoBasic : FindExInfoStandard);
+  return FindFirstFileExW(pattern.c_str(), level, data, FindExSearchNameMatch, nullptr,
+                          basic ? kFindFirstExLargeFetch : 0);
+}
+
+// The listing's entry for `api_path` itself (also works where opening is refused, e.g. the
+// page file), or the error.
+Result<RawInfo> RawInfoFromListing(const std::wstring& api_path, const std::string& path) {
+  WIN32_FIND_DATAW data;
+  HANDLE find = FindFirst(api_path, &data);
+  if (find == INVALID_HANDLE_VALUE) return Unexpected(win::LastErrorToStatus("stat " + path));
+  FindClose(find);
+  return FromFindData(data);
+}
+
+RawInfo FromHandleInformation(const BY_HANDLE_FILE_INFORMATION& bhfi) {
+  RawInfo raw;
+  raw.attributes = bhfi.dwFileAttributes;
+  raw.size = (static_cast<uint64_t>(bhfi.nFileSizeHigh) << 32) | bhfi.nFileSizeLow;
+  raw.mtime = bhfi.ftLastWriteTime;
+  raw.atime = bhfi.ftLastAccessTime;
+  // With the volume serial, the file index identifies the file (NTFS, FAT; ReFS has 128-bit
+  // ids whose low half is used here).
+  raw.device = bhfi.dwVolumeSerialNumber;
+  raw.inode = (static_cast<uint64_t>(bhfi.nFileIndexHigh) << 32) | bhfi.nFileIndexLow;
+  return raw;
+}
+
+// The reparse tag of the link `api_path` names, looked up in its directory's listing
+// (GetFileInformationByHandleEx, which tells it from a handle, is Vista+). When the lookup
+// fails the entry is taken for a link: a link is never followed by mistake.
+DWORD ReparseTagOf(const std::wstring& api_path) {
+  WIN32_FIND_DATAW data;
+  HANDLE find = FindFirst(api_path, &data);
+  if (find == INVALID_HANDLE_VALUE) return IO_REPARSE_TAG_SYMLINK;
+  FindClose(find);
+  return data.dwReserved0;
+}
+
+// Information of an open handle. `opened_as`: the path the handle was opened under when it
+// was opened on a link itself (FILE_FLAG_OPEN_REPARSE_POINT); null when the OS followed links.
+Result<FileInfo> HandleInfo(HANDLE h, const std::wstring* opened_as) {
+  BY_HANDLE_FILE_INFORMATION bhfi;
+  if (!GetFileInformationByHandle(h, &bhfi)) {
+    return Unexpected(win::LastErrorToStatus("GetFileInformationByHandle"));
+  }
+  RawInfo raw = FromHandleInformation(bhfi);
+  if (opened_as != nullptr && (raw.attributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+    raw.reparse_tag = ReparseTagOf(*opened_as);
+  }
+  FileInfo info = ToFileInfo(raw);
+  if (GetFileType(h) != FILE_TYPE_DISK) {
+    info.type = FileType::kOther;
+    info.type_name = "device";
+  }
+  return info;
+}
+
+FileInfo DeviceInfo() {
+  FileInfo info;
+  info.type = FileType::kOther;
+  info.type_name = "device";
+  return info;
+}
+
+}  // namespace
+
+Result<FileInfo> StatPath(const std::string& path, bool follow_symlinks) {
+  std::wstring api = ApiPath(path);
+  if (api.empty()) return Unexpected(InvalidArgument("empty path"));
+  if (IsDevicePath(api)) return DeviceInfo();
+  // Attributes only: no share-mode check applies, nothing is read.
+  DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | (follow_symlinks ? 0 : FILE_FLAG_OPEN_REPARSE_POINT);
+  UniqueHandle h(CreateFileW(api.c_str(), FILE_READ_ATTRIBUTES, kShareAll, nullptr, OPEN_EXISTING,
+                             flags, nullptr));
+  if (!h.valid()) {
+    DWORD error = GetLastError();
+    // A few files refuse even that (pagefile.sys); their directory still lists them.
+    if (error == ERROR_SHARING_VIOLATION || error == ERROR_ACCESS_DENIED) {
+      auto raw = RawInfoFromListing(api, path);
+      if (raw) return ToFileInfo(*raw);
+    }
+    return Unexpected(win::WinErrorToStatus(error, Context("stat", path)));
+  }
+  auto info = HandleInfo(h.get(), follow_symlinks ? nullptr : &api);
+  if (!info) return Unexpected(info.error().WithContext(path));
+  return info;
+}
+
+// ---- ReadOnlyFile ----
+
+namespace {
+
+// Read access plus FILE_WRITE_ATTRIBUTES, which lets us tell NTFS not to update the access
+// time through this handle (SetFileTime with all-ones, documented for that). Attribute access
+// takes no part in share-mode checks, so it blocks nobody. Where it is refused (ACL, read-only
+// media) we read without it, like O_NOATIME's fallback on Linux.
+HANDLE OpenForReading(const std::wstring& api, DWORD flags) {
+  HANDLE h = CreateFileW(api.c_str(), GENERIC_READ | FILE_WRITE_ATTRIBUTES, kShareAll, nullptr,
+                         OPEN_EXISTING, flags, nullptr);
+  if (h != INVALID_HANDLE_VALUE) {
+    FILETIME keep{0xFFFFFFFF, 0xFFFFFFFF};
+    SetFileTime(h, nullptr, &keep, nullptr);  // best effort: old file systems ignore it
+    return h;
+  }
+  DWORD error = GetLastError();
+  if (error != ERROR_ACCESS_DENIED && error != ERROR_WRITE_PROTECT) return h;
+  return CreateFileW(api.c_str(), GENERIC_READ, kShareAll, nullptr, OPEN_EXISTING, flags, nullptr);
+}
+
+}  // namespace
+
+Result<ReadOnlyFile> ReadOnlyFile::Open(const std::string& path, const Options& options) {
+  std::wstring api = ApiPath(path);
+  if (api.empty()) return Unexpected(InvalidArgument("empty path"));
+  if (IsDevicePath(api)) return Unexpected(InvalidArgument(path + ": a device, not opened"));
+  // BACKUP_SEMANTICS: a directory opens too (Stat() then tells), and a service holding the
+  // backup privilege reads past ACLs.
+  DWORD flags = FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_SEQUENTIAL_SCAN;
+  UniqueHandle h(
+      OpenForReading(api, flags | (options.follow_symlinks ? 0 : FILE_FLAG_OPEN_REPARSE_POINT)));
+  if (!h.valid()) return Unexpected(OpenError(GetLastError(), path));
+  if (!options.follow_symlinks) {
+    BY_HANDLE_FILE_INFORMATION bhfi;
+    if (!GetFileInformationByHandle(h.get(), &bhfi)) {
+      return Unexpected(win::LastErrorToStatus(Context("stat", path)));
+    }
+    if (bhfi.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+      if (IsLinkTag(ReparseTagOf(api))) {
+        return Unexpected(InvalidArgument(path + ": is a symbolic link"));
+      }
+      // Not a link but a reparse point whose filter supplies the data (deduplication, WOF):
+      // opened on the reparse point itself we would read its stub, so open it normally.
+      h.reset(OpenForReading(api, flags));
+      if (!h.valid()) return Unexpected(OpenError(GetLastError(), path));
+    }
+  }
+  return ReadOnlyFile(HandleToInt(h.release()));
+}
+
+ReadOnlyFile::ReadOnlyFile(ReadOnlyFile&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
 ReadOnlyFile& ReadOnlyFile::operator=(ReadOnlyFile&& other) noexcept {
-  std::swap(fd_, other.fd_);
+  if (this != &other) {
+    CloseInt(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
   return *this;
 }
-ReadOnlyFile::~ReadOnlyFile() = default;
-Result<FileInfo> ReadOnlyFile::Stat() const { return Unexpected(Todo()); }
-Result<size_t> ReadOnlyFile::ReadAt(uint64_t, std::span<uint8_t>) const {
-  return Unexpected(Todo());
+
+ReadOnlyFile::~ReadOnlyFile() { CloseInt(fd_); }
+
+Result<FileInfo> ReadOnlyFile::Stat() const {
+  // Open() never keeps a handle on a link itself, so any reparse point here is not a link.
+  return HandleInfo(IntToHandle(fd_), nullptr);
 }
-Result<size_t> ReadOnlyFile::ReadFull(uint64_t, std::span<uint8_t>) const {
-  return Unexpected(Todo());
+
+Result<size_t> ReadOnlyFile::ReadAt(uint64_t offset, std::span<uint8_t> out) const {
+  if (out.empty() || offset > static_cast<uint64_t>(LLONG_MAX)) return size_t{0};
+  // The offset travels in the OVERLAPPED (the handle is synchronous), so no shared file
+  // position is involved. At most 1 GiB per call: ReadFile counts in a DWORD.
+  DWORD want = static_cast<DWORD>(std::min<size_t>(out.size(), size_t{1} << 30));
+  OVERLAPPED overlapped{};
+  overlapped.Offset = static_cast<DWORD>(offset & 0xFFFFFFFFu);
+  overlapped.OffsetHigh = static_cast<DWORD>(offset >> 32);
+  DWORD got = 0;
+  if (!ReadFile(IntToHandle(fd_), out.data(), want, &got, &overlapped)) {
+    DWORD error = GetLastError();
+    if (error == ERROR_HANDLE_EOF) return size_t{0};
+    // ERROR_LOCK_VIOLATION: another program locked this range (LockFileEx); Windows fails the
+    // read at once rather than waiting, and so do we.
+    return Unexpected(win::WinErrorToStatus(error, "read"));
+  }
+  return static_cast<size_t>(got);
 }
+
+Result<size_t> ReadOnlyFile::ReadFull(uint64_t offset, std::span<uint8_t> out) const {
+  size_t done = 0;
+  while (done < out.size()) {
+    OTGUARD_ASSIGN_OR_RETURN(size_t n, ReadAt(offset + done, out.subspan(done)));
+    if (n == 0) break;
+    done += n;
+  }
+  return done;
+}
+
+// FILE_FLAG_SEQUENTIAL_SCAN, given at open, is the whole hint Windows has; and there is no
+// per-file way to drop pages from the cache (nor a need: its cache manager favours the
+// working set over data read once).
 void ReadOnlyFile::AdviseSequential() const {}
 void ReadOnlyFile::AdviseDone() const {}
-void Walk(std::span<const std::string>, const WalkOptions&, const WalkCallbacks&) {}
-Result<MappedFile> MappedFile::Open(const std::string&) { return Unexpected(Todo()); }
-MappedFile::MappedFile(MappedFile&& other) noexcept : data_(other.data_), size_(other.size_) {
-  other.data_ = nullptr;
-  other.size_ = 0;
+
+// ---- Walk ----
+
+namespace {
+
+// An entry of a listing, kept small (a WIN32_FIND_DATAW is 592 bytes; directories of a
+// historian can hold a million files).
+struct Entry {
+  std::wstring name;
+  RawInfo raw;
+};
+
+// Lists `dir` (UTF-8 path) without "." and "..". The find handle is closed before returning,
+// so a deep walk holds one at a time.
+Result<std::vector<Entry>> ListEntries(const std::string& dir) {
+  std::wstring pattern = ApiPath(dir);
+  if (pattern.empty()) return Unexpected(InvalidArgument("empty path"));
+  if (pattern.back() != L'\\') pattern += L'\\';
+  pattern += L'*';
+  std::vector<Entry> entries;
+  WIN32_FIND_DATAW data;
+  HANDLE find = FindFirst(pattern, &data);
+  if (find == INVALID_HANDLE_VALUE) {
+    DWORD error = GetLastError();
+    if (error == ERROR_FILE_NOT_FOUND) return entries;  // a drive's empty root: no "." either
+    return Unexpected(win::WinErrorToStatus(error, Context("list directory", dir)));
+  }
+  DWORD error = ERROR_NO_MORE_FILES;
+  do {
+    std::wstring_view name = data.cFileName;
+    if (name != L"." && name != L"..")
+      entries.push_back(Entry{std::wstring(name), FromFindData(data)});
+  } while (FindNextFileW(find, &data) || (error = GetLastError()) != ERROR_NO_MORE_FILES);
+  FindClose(find);
+  if (error != ERROR_NO_MORE_FILES) {
+    return Unexpected(win::WinErrorToStatus(error, Context("list directory", dir)));
+  }
+  return entries;
 }
-MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
-  std::swap(data_, other.data_);
-  std::swap(size_, other.size_);
-  return *this;
+
+struct DirId {
+  uint64_t device;
+  uint64_t inode;
+  auto operator<=>(const DirId&) const = default;
+};
+
+class Walker {
+ public:
+  Walker(const WalkOptions& options, const WalkCallbacks& callbacks)
+      : options_(options), callbacks_(callbacks) {}
+
+  // Returns false when on_file asked to stop.
+  bool WalkRoot(const std::string& root) {
+    // A root the user named is followed even when it is a link.
+    auto info = StatPath(root, /*follow_symlinks=*/true);
+    if (!info) {
+      Issue(root, info.error());
+      return true;
+    }
+    root_device_ = info->device;
+    return Visit(root, *info);
+  }
+
+ private:
+  void Issue(const std::string& path, WalkIssueKind kind, std::string message) {
+    if (callbacks_.on_issue) callbacks_.on_issue(WalkIssue{path, kind, std::move(message)});
+  }
+
+  void Issue(const std::string& path, const Status& status) {
+    WalkIssueKind kind = WalkIssueKind::kIoError;
+    if (status.code() == StatusCode::kNotFound) kind = WalkIssueKind::kNotFound;
+    if (status.code() == StatusCode::kPermissionDenied) kind = WalkIssueKind::kPermissionDenied;
+    Issue(path, kind, std::string(status.message()));
+  }
+
+  bool Visit(const std::string& path, const FileInfo& info) {
+    switch (info.type) {
+      case FileType::kRegular:
+        return callbacks_.on_file ? callbacks_.on_file(path, info) : true;
+      case FileType::kDirectory:
+        return VisitDirectory(path, info);
+      case FileType::kSymlink:
+        return VisitSymlink(path, info);
+      case FileType::kOther:
+        Issue(path, WalkIssueKind::kSpecialFile, "not a regular file (" + info.type_name + ")");
+        return true;
+    }
+    return true;
+  }
+
+  bool VisitSymlink(const std::string& path, const FileInfo& info) {
+    if (!options_.follow_symlinks) {
+      Issue(path, WalkIssueKind::kSymlinkSkipped, info.type_name + " not followed");
+      return true;
+    }
+    auto target = StatPath(path, /*follow_symlinks=*/true);
+    if (!target) {
+      // Dangling links and links to themselves (ERROR_CANT_RESOLVE_FILENAME) land here.
+      Issue(path, target.error());
+      return true;
+    }
+    return Visit(path, *target);
+  }
+
+  bool VisitDirectory(const std::string& path, const FileInfo& info) {
+    if (options_.one_file_system && info.device != root_device_) {
+      Issue(path, WalkIssueKind::kOtherFileSystem, "on another volume, not entered");
+      return true;
+    }
+    DirId id{info.device, info.inode};
+    if (!ancestors_.insert(id).second) {
+      Issue(path, WalkIssueKind::kSymlinkLoop, "directory loop: already inside this directory");
+      return true;
+    }
+    bool go_on = VisitChildren(path, info.device);
+    ancestors_.erase(id);
+    return go_on;
+  }
+
+  bool VisitChildren(const std::string& path, uint64_t device) {
+    if (callbacks_.enter_directory && !callbacks_.enter_directory(path)) return true;
+    auto entries = ListEntries(path);
+    if (!entries) {
+      Issue(path, entries.error());
+      return true;
+    }
+    for (const Entry& entry : *entries) {
+      std::string child = JoinPath(path, win::WideToUtf8(entry.name));
+      if (!VisitEntry(child, entry.raw, device)) return false;
+    }
+    return true;
+  }
+
+  // Files are described from the listing: no open per file. A directory is opened once more
+  // for its identity (loop detection needs the file index, which listings lack).
+  bool VisitEntry(const std::string& child, RawInfo raw, uint64_t device) {
+    raw.device = device;
+    FileInfo info = ToFileInfo(raw);
+    if (info.type == FileType::kDirectory) {
+      auto identified = StatPath(child, /*follow_symlinks=*/false);
+      if (!identified && identified.error().code() == StatusCode::kNotFound) {
+        Issue(child, identified.error());  // vanished since the listing
+        return true;
+      }
+      if (identified && identified->type == FileType::kDirectory) info = *identified;
+    }
+    return Visit(child, info);
+  }
+
+  const WalkOptions& options_;
+  const WalkCallbacks& callbacks_;
+  uint64_t root_device_ = 0;
+  std::set<DirId> ancestors_;  // directories on the current path, by identity
+};
+
+}  // namespace
+
+void Walk(std::span<const std::string> roots, const WalkOptions& options,
+          const WalkCallbacks& callbacks) {
+  for (const std::string& root : roots) {
+    Walker walker(options, callbacks);
+    if (!walker.WalkRoot(root)) return;
+  }
 }
-MappedFile::~MappedFile() = default;
-Result<std::vector<std::string>> ListDirectory(const std::string&) { return Unexpected(Todo()); }
-Status MakeDirectories(const std::string&, uint32_t) { return Todo(); }
-Result<NewFile> NewFile::Create(const std::string&) { return Unexpected(Todo()); }
-NewFile::NewFile(NewFile&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) {
-  other.fd_ = -1;
+
+// ---- Directory and file operations ----
+
+Result<std::vector<std::string>> ListDirectory(const std::string& dir) {
+  OTGUARD_ASSIGN_OR_RETURN(auto entries, ListEntries(dir));
+  std::vector<std::string> names;
+  names.reserve(entries.size());
+  for (const Entry& e : entries) names.push_back(win::WideToUtf8(e.name));
+  return names;
 }
-NewFile::~NewFile() = default;
-Status NewFile::Append(std::span<const uint8_t>) { return Todo(); }
-Status NewFile::Commit(uint32_t) { return Todo(); }
-Status WriteNewFile(const std::string&, std::span<const uint8_t>, uint32_t) { return Todo(); }
-Status WriteFileAtomic(const std::string&, std::string_view, uint32_t) { return Todo(); }
-Result<std::string> ReadFileToString(const std::string&, uint64_t) { return Unexpected(Todo()); }
-Status RenamePath(const std::string&, const std::string&) { return Todo(); }
-Status RemoveFile(const std::string&) { return Todo(); }
-Status RemoveDirectory(const std::string&) { return Todo(); }
-Status SetMode(const std::string&, uint32_t) { return Todo(); }
-Status SetTimes(const std::string&, int64_t, int64_t) { return Todo(); }
-Status SetOwner(const std::string&, uint32_t, uint32_t) { return Todo(); }
-Status SyncDirectory(const std::string&) { return Todo(); }
-bool PathExists(const std::string&) { return false; }
-std::string JoinPath(const std::string& dir, const std::string& name) { return dir + "\\" + name; }
-std::string DirName(const std::string&) { return "."; }
-std::string AbsolutePath(const std::string& path) { return path; }
-bool GlobMatch(const std::string&, const std::string&) { return false; }
+
+namespace {
+
+DWORD AttributesOf(const std::string& path) { return GetFileAttributesW(ApiPath(path).c_str()); }
+
+// Creates `dir` (absolute) and missing parents; leaves anything that existed alone.
+Status CreateMissingDirectories(const std::string& dir) {
+  DWORD attributes = AttributesOf(dir);
+  if (attributes != INVALID_FILE_ATTRIBUTES) {
+    if (!(attributes & FILE_ATTRIBUTE_DIRECTORY)) {
+      return AlreadyExists(dir + ": exists and is not a directory");
+    }
+    return Status::Ok();
+  }
+  std::string parent = DirName(dir);
+  if (parent != dir) OTGUARD_RETURN_IF_ERROR(CreateMissingDirectories(parent));
+  if (!CreateDirectoryW(ApiPath(dir).c_str(), nullptr) && GetLastError() != ERROR_ALREADY_EXISTS) {
+    return win::LastErrorToStatus(Context("create directory", dir));
+  }
+  return Status::Ok();
+}
+
+// Deletes with `remove`; a read-only file or directory (which Windows refuses to delete,
+// unlike Unix) loses the attribute first.
+template <typename RemoveFn>
+Status RemoveClearingReadOnly(const std::string& path, RemoveFn remove, const char* op) {
+  std::wstring api = ApiPath(path);
+  if (remove(api.c_str())) return Status::Ok();
+  DWORD error = GetLastError();
+  DWORD attributes = GetFileAttributesW(api.c_str());
+  if (error == ERROR_ACCESS_DENIED && attributes != INVALID_FILE_ATTRIBUTES &&
+      (attributes & FILE_ATTRIBUTE_READONLY)) {
+    if (SetFileAttributesW(api.c_str(), attributes & ~FILE_ATTRIBUTE_READONLY)) {
+      if (remove(api.c_str())) return Status::Ok();
+      error = GetLastError();
+      SetFileAttributesW(api.c_str(), attributes);  // leave it as it was
+    }
+  }
+  return win::WinErrorToStatus(error, Context(op, path));
+}
+
+Status WriteAll(HANDLE h, std::span<const uint8_t> data) {
+  while (!data.empty()) {
+    DWORD chunk = static_cast<DWORD>(std::min<size_t>(data.size(), size_t{1} << 30));
+    DWORD written = 0;
+    if (!WriteFile(h, data.data(), chunk, &written, nullptr)) {
+      return win::LastErrorToStatus("write");
+    }
+    data = data.subspan(written);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status MakeDirectories(const std::string& dir, uint32_t mode) {
+  if (dir.empty()) return InvalidArgument("empty directory name");
+  OTGUARD_RETURN_IF_ERROR(CreateMissingDirectories(AbsolutePath(dir)));
+  return SetMode(dir, mode);
+}
+
+Result<NewFile> NewFile::Create(const std::string& path) {
+  std::wstring api = ApiPath(path);
+  // CREATE_NEW fails on any existing name, a link included: nothing is followed or replaced.
+  // Others may read it while we write (never needed, never harmful).
+  HANDLE h = CreateFileW(api.c_str(), GENERIC_WRITE, FILE_SHARE_READ, nullptr, CREATE_NEW,
+                         FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return Unexpected(win::LastErrorToStatus("create " + path));
+  return NewFile(HandleToInt(h), path);
+}
+
+NewFile::NewFile(NewFile&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+
+NewFile::~NewFile() {
+  if (fd_ != -1) {
+    CloseInt(fd_);
+    DeleteFileW(ApiPath(path_).c_str());
+  }
+}
+
+Status NewFile::Append(std::span<const uint8_t> data) {
+  if (fd_ == -1) return FailedPrecondition(path_ + ": already committed");
+  return WriteAll(IntToHandle(fd_), data).WithContext(path_);
+}
+
+Status NewFile::Commit(uint32_t mode) {
+  if (fd_ == -1) return FailedPrecondition(path_ + ": already committed");
+  HANDLE h = IntToHandle(std::exchange(fd_, -1));
+  Status s;
+  if (!FlushFileBuffers(h)) s = win::LastErrorToStatus(Context("flush", path_));
+  if (!CloseHandle(h) && s.ok()) s = win::LastErrorToStatus(Context("close", path_));
+  // The mode last: a read-only file could no longer be removed should this fail.
+  if (s.ok()) s = SetMode(path_, mode);
+  if (!s.ok()) DeleteFileW(ApiPath(path_).c_str());
+  return s;
+}
+
+Status WriteNewFile(const std::string& path, std::span<const uint8_t> data, uint32_t mode) {
+  OTGUARD_ASSIGN_OR_RETURN(NewFile file, NewFile::Create(path));
+  OTGUARD_RETURN_IF_ERROR(file.Append(data));
+  return file.Commit(mode);
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view data, uint32_t mode) {
+  std::string tmp = path + ".tmp." + std::to_string(GetCurrentProcessId()) + "." +
+                    std::to_string(GetCurrentThreadId());
+  DeleteFileW(ApiPath(tmp).c_str());
+  auto bytes = std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  OTGUARD_RETURN_IF_ERROR(WriteNewFile(tmp, bytes, mode));
+  std::wstring from = ApiPath(tmp);
+  std::wstring to = ApiPath(path);
+  constexpr DWORD kFlags = MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH;
+  if (MoveFileExW(from.c_str(), to.c_str(), kFlags)) return Status::Ok();
+  DWORD error = GetLastError();
+  // Windows will not replace a read-only file (Unix rename does): clear it and try again.
+  DWORD attributes = GetFileAttributesW(to.c_str());
+  if (error == ERROR_ACCESS_DENIED && attributes != INVALID_FILE_ATTRIBUTES &&
+      (attributes & FILE_ATTRIBUTE_READONLY) &&
+      SetFileAttributesW(to.c_str(), attributes & ~FILE_ATTRIBUTE_READONLY)) {
+    if (MoveFileExW(from.c_str(), to.c_str(), kFlags)) return Status::Ok();
+    error = GetLastError();
+    SetFileAttributesW(to.c_str(), attributes);
+  }
+  (void)RemoveFile(tmp);
+  return win::WinErrorToStatus(error, Context("replace", path));
+}
+
+Result<std::string> ReadFileToString(const std::string& path, uint64_t max_size) {
+  OTGUARD_ASSIGN_OR_RETURN(ReadOnlyFile file, ReadOnlyFile::Open(path));
+  OTGUARD_ASSIGN_OR_RETURN(FileInfo info, file.Stat());
+  if (info.type != FileType::kRegular) return Unexpected(InvalidArgument(path + ": not a file"));
+  if (info.size > max_size || info.size > SIZE_MAX / 2) {
+    return Unexpected(ResourceExhausted(path + ": file too large"));
+  }
+  std::string out(static_cast<size_t>(info.size), '\0');
+  auto span = std::span(reinterpret_cast<uint8_t*>(out.data()), out.size());
+  OTGUARD_ASSIGN_OR_RETURN(size_t n, file.ReadFull(0, span));
+  out.resize(n);
+  return out;
+}
+
+Status RenamePath(const std::string& from, const std::string& to) {
+  // Replaces an existing `to`, as rename(2) does; never copies across volumes.
+  if (!MoveFileExW(ApiPath(from).c_str(), ApiPath(to).c_str(), MOVEFILE_REPLACE_EXISTING)) {
+    return win::LastErrorToStatus(Context("rename", from));
+  }
+  return Status::Ok();
+}
+
+Status RemoveFile(const std::string& path) {
+  return RemoveClearingReadOnly(path, ::DeleteFileW, "delete");
+}
+
+Status RemoveEmptyDirectory(const std::string& path) {
+  return RemoveClearingReadOnly(path, ::RemoveDirectoryW, "remove directory");
+}
+
+Status SetMode(const std::string& path, uint32_t mode) {
+  std::wstring api = ApiPath(path);
+  DWORD attributes = GetFileAttributesW(api.c_str());
+  if (attributes == INVALID_FILE_ATTRIBUTES) {
+    return win::LastErrorToStatus(Context("chmod", path));
+  }
+  // The owner-write bit is the read-only attribute; nothing else of a mode exists here. On a
+  // directory the attribute means something else (Explorer's "customised folder"), so a
+  // directory's mode is left alone.
+  if (attributes & FILE_ATTRIBUTE_DIRECTORY) return Status::Ok();
+  DWORD wanted = (mode & 0200) ? (attributes & ~FILE_ATTRIBUTE_READONLY)
+                               : (attributes | FILE_ATTRIBUTE_READONLY);
+  if (wanted == attributes) return Status::Ok();
+  if (!SetFileAttributesW(api.c_str(), wanted)) {
+    return win::LastErrorToStatus(Context("chmod", path));
+  }
+  return Status::Ok();
+}
+
+Status SetTimes(const std::string& path, int64_t atime_ns, int64_t mtime_ns) {
+  // Attribute access only (no share-mode check); on the link itself, not its target.
+  UniqueHandle h(CreateFileW(ApiPath(path).c_str(), FILE_WRITE_ATTRIBUTES, kShareAll, nullptr,
+                             OPEN_EXISTING,
+                             FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
+  if (!h.valid()) return win::LastErrorToStatus(Context("set times", path));
+  FILETIME atime = win::UnixNsToFileTime(atime_ns);
+  FILETIME mtime = win::UnixNsToFileTime(mtime_ns);
+  if (!SetFileTime(h.get(), nullptr, &atime, &mtime)) {
+    return win::LastErrorToStatus(Context("set times", path));
+  }
+  return Status::Ok();
+}
+
+Status SetOwner(const std::string& path, uint32_t, uint32_t) {
+  return Unimplemented(path + ": owners are SIDs on Windows, not uid/gid");
+}
+
+// NTFS has no directory fsync: a create or rename is in the metadata journal, which the file
+// system commits itself (FlushFileBuffers on a directory handle needs write access and flushes
+// the whole volume's metadata — far more than asked).
+Status SyncDirectory(const std::string&) { return Status::Ok(); }
+
+bool PathExists(const std::string& path) {
+  // GetFileAttributesW does not follow a final link. A file nobody may even open (the page
+  // file) answers with a sharing violation: it exists.
+  if (AttributesOf(path) != INVALID_FILE_ATTRIBUTES) return true;
+  return GetLastError() == ERROR_SHARING_VIOLATION;
+}
+
+std::string JoinPath(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  char last = dir.back();
+  if (last == '\\' || last == '/') return dir + name;
+  if (dir.size() == 2 && dir[1] == ':') return dir + name;  // "C:" + "x": drive-relative
+  return dir + "\\" + name;
+}
+
+namespace {
+
+bool IsSeparatorChar(char c) { return c == '\\' || c == '/'; }
+
+// The length of the root of a UTF-8 path ("C:\", "C:", "\", "\\srv\share\", "\\?\C:\"),
+// 0 for a relative one. ASCII only matters here, so bytes will do.
+size_t RootLength(const std::string& p) {
+  size_t prefix = 0;
+  if (p.size() >= 4 && IsSeparatorChar(p[0]) && IsSeparatorChar(p[1]) &&
+      (p[2] == '?' || p[2] == '.') && IsSeparatorChar(p[3])) {
+    prefix = 4;
+    if (p.compare(4, 4, "UNC\\") != 0 && p.compare(4, 4, "unc\\") != 0) {
+      if (p.size() >= 6 && p[5] == ':') return p.size() > 6 && IsSeparatorChar(p[6]) ? 7 : 6;
+      size_t end = p.find_first_of("\\/", 4);  // \\?\Volume{...}\ and devices
+      return end == std::string::npos ? p.size() : end + 1;
+    }
+    prefix = 8;  // \\?\UNC\server\share\ : like \\server\share\ below
+  } else if (p.size() >= 2 && IsSeparatorChar(p[0]) && IsSeparatorChar(p[1])) {
+    prefix = 2;
+  }
+  if (prefix > 0) {
+    size_t server_end = p.find_first_of("\\/", prefix);
+    if (server_end == std::string::npos) return p.size();
+    size_t share_end = p.find_first_of("\\/", server_end + 1);
+    return share_end == std::string::npos ? p.size() : share_end + 1;
+  }
+  if (p.size() >= 2 && p[1] == ':' && IsDriveLetter(static_cast<unsigned char>(p[0]))) {
+    return p.size() > 2 && IsSeparatorChar(p[2]) ? 3 : 2;
+  }
+  return !p.empty() && IsSeparatorChar(p[0]) ? 1 : 0;
+}
+
+}  // namespace
+
+std::string DirName(const std::string& path) {
+  size_t root = RootLength(path);
+  size_t end = path.size();
+  while (end > root && IsSeparatorChar(path[end - 1])) --end;  // "a\b\" is in "a"
+  size_t sep = end;
+  while (sep > root && !IsSeparatorChar(path[sep - 1])) --sep;
+  if (sep <= root) return root > 0 ? path.substr(0, root) : ".";
+  while (sep > root && IsSeparatorChar(path[sep - 1])) --sep;  // "a\\b": one or more
+  return sep <= root ? path.substr(0, root) : path.substr(0, sep);
+}
+
+std::string AbsolutePath(const std::string& path) {
+  if (path.empty()) return AbsolutePath(".");
+  return win::WideToUtf8(WithoutVerbatimPrefix(FullPath(path)));
+}
+
+// ---- GlobMatch ----
+
+namespace {
+
+// Windows names compare without case, and both separators are the same one.
+std::wstring GlobFold(const std::string& s) {
+  std::wstring w = win::Utf8ToWide(s);
+  std::replace(w.begin(), w.end(), L'/', L'\\');
+  if (!w.empty()) CharUpperBuffW(w.data(), static_cast<DWORD>(w.size()));
+  return w;
+}
+
+size_t CharLength(const std::wstring& s, size_t i) {
+  bool pair = i + 1 < s.size() && IS_HIGH_SURROGATE(s[i]) && IS_LOW_SURROGATE(s[i + 1]);
+  return pair ? 2 : 1;
+}
+
+// Matches the bracket expression at pattern[p] ('[' ...) against c. Returns the index after
+// it, or npos when it is no bracket expression (no closing ']': then '[' is literal).
+size_t MatchBracket(const std::wstring& pattern, size_t p, wchar_t c, bool* matched) {
+  size_t i = p + 1;
+  bool negate = i < pattern.size() && (pattern[i] == L'!' || pattern[i] == L'^');
+  if (negate) ++i;
+  bool found = false;
+  size_t first = i;
+  for (; i < pattern.size() && (pattern[i] != L']' || i == first); ++i) {
+    wchar_t lo = pattern[i];
+    wchar_t hi = lo;
+    if (i + 2 < pattern.size() && pattern[i + 1] == L'-' && pattern[i + 2] != L']') {
+      hi = pattern[i + 2];
+      i += 2;
+    }
+    if (c >= lo && c <= hi) found = true;
+  }
+  if (i >= pattern.size()) return std::wstring::npos;
+  *matched = found != negate;
+  return i + 1;
+}
+
+// One pattern element (not '*') against the character at s[i]. On a match, advances p and i.
+bool MatchOne(const std::wstring& pattern, size_t* p, const std::wstring& s, size_t* i) {
+  wchar_t pc = pattern[*p];
+  if (pc == L'?') {
+    *i += CharLength(s, *i);
+    *p += 1;
+    return true;
+  }
+  if (pc == L'[') {
+    bool matched = false;
+    size_t next = MatchBracket(pattern, *p, s[*i], &matched);
+    if (next != std::wstring::npos) {
+      if (!matched) return false;
+      *p = next;
+      *i += 1;
+      return true;
+    }
+  }
+  if (pc != s[*i]) return false;
+  *p += 1;
+  *i += 1;
+  return true;
+}
+
+}  // namespace
+
+bool GlobMatch(const std::string& pattern_utf8, const std::string& path_utf8) {
+  const std::wstring pattern = GlobFold(pattern_utf8);
+  const std::wstring s = GlobFold(path_utf8);
+  size_t p = 0;
+  size_t i = 0;
+  size_t star_p = std::wstring::npos;  // after the last '*' seen, to backtrack to
+  size_t star_i = 0;
+  while (i < s.size()) {
+    if (p < pattern.size() && pattern[p] == L'*') {
+      star_p = ++p;
+      star_i = i;
+      continue;
+    }
+    if (p < pattern.size() && MatchOne(pattern, &p, s, &i)) continue;
+    if (star_p == std::wstring::npos) return false;
+    star_i += CharLength(s, star_i);  // the '*' takes one more character
+    p = star_p;
+    i = star_i;
+  }
+  while (p < pattern.size() && pattern[p] == L'*') ++p;
+  return p == pattern.size();
+}
+
 }  // namespace otguard::platform

@@ -5,6 +5,7 @@
 //                                         program holds exclusively)
 //   test_child listen READY SECONDS       listens on 127.0.0.1 port 0, writes the port to
 //                                         READY, keeps listening that long
+//   test_child connect PORT SECONDS       connects to 127.0.0.1:PORT and keeps the connection
 //   test_child spawn SECONDS CHILD ARGS...  starts CHILD ARGS as its child, then sleeps
 // It ends early when its stdin... never: tests end it with TerminateProcess or wineserver -k.
 #include <winsock2.h>  // before windows.h
@@ -62,6 +63,20 @@ int Listen(const wchar_t* ready, const wchar_t* seconds) {
   return 0;
 }
 
+int Connect(const wchar_t* port, const wchar_t* seconds) {
+  WSADATA wsa;
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return 3;
+  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<u_short>(_wtoi(port)));
+  if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return 4;
+  Sleep(Millis(seconds));
+  closesocket(s);
+  return 0;
+}
+
 int Spawn(int argc, wchar_t** argv) {
   // argv: test_child spawn SECONDS CHILD ARGS...
   std::wstring command_line;
@@ -93,6 +108,7 @@ int wmain(int argc, wchar_t** argv) {
   }
   if (mode == L"hold" && argc >= 5) return Hold(argv[2], argv[3], argv[4]);
   if (mode == L"listen" && argc >= 4) return Listen(argv[2], argv[3]);
+  if (mode == L"connect" && argc >= 4) return Connect(argv[2], argv[3]);
   if (mode == L"spawn" && argc >= 4) return Spawn(argc, argv);
   return Usage();
 }
