@@ -16,6 +16,8 @@ packages=(
   # the Windows cross build (docs/windows.md): mingw-w64 with posix threads, its binutils
   g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix binutils-mingw-w64-x86-64
   binutils-mingw-w64-i686 googletest
+  # signs a test program for the Authenticode signer tests (with a certificate made by openssl)
+  osslsigncode
 )
 
 missing=()

@@ -144,7 +144,7 @@ def test_inventory(wine, args):
         rc, out, _ = wine.run(args.otguard, "inventory", "--json", "--only", "processes,sockets",
                               name="inventory-poll")
         records = json_lines(out)
-        grandchild = any("sleep" in (r["process"].get("command_line") or "") for r in records
+        grandchild = any("119" in (r["process"].get("command_line") or "") for r in records
                          if r["event"]["dataset"] == "otguard.inventory.process")
         connected = any(r.get("destination", {}).get("port") == port for r in records
                         if r["event"]["dataset"] == "otguard.inventory.socket")
@@ -164,7 +164,7 @@ def test_inventory(wine, args):
     procs = [r["process"] for r in by_dataset["otguard.inventory.process"]]
     by_cmd = lambda word: [p for p in procs if word in (p.get("command_line") or "")]
     spawner = by_cmd(" spawn 120 ")
-    sleeper = [p for p in by_cmd("sleep") if p not in spawner]
+    sleeper = [p for p in by_cmd("119") if p not in spawner]
     check(len(sleeper) == 1 and len(spawner) == 1, "the spawned process and its parent are listed")
     check(sleeper[0]["parent"]["pid"] == spawner[0]["pid"],
           "the grandchild's parent is the process that started it")
@@ -203,7 +203,8 @@ def linux_pid_of(command_fragment):
                 cmdline = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
         except OSError:
             continue
-        if command_fragment in cmdline:
+        # The exe itself (Wine's preloader runs it under the .exe's name), not a launcher.
+        if command_fragment in cmdline and cmdline.split(" ")[0].lower().endswith("otguard.exe"):
             return int(pid)
     return None
 
@@ -230,6 +231,9 @@ def sc_state(wine, name):
 
 def test_service(wine, args):
     name = f"otguard-e2e-{os.getpid()}"
+    # Wine shuts a prefix down, services included, a moment after its last ordinary process
+    # ends; a sleeping process keeps it up between the commands below.
+    wine.start(args.child, "sleep", "300", name="keep-prefix-up")
     rc, out, err = wine.run(args.otguard, "service", "install", "--name", name, name="install")
     check(rc == 0, f"service install: {out.strip()} {err.strip()}")
     try:
@@ -248,8 +252,8 @@ def test_service(wine, args):
         rc, _, _ = wine.run("sc", "start", name, name="sc-start")
         wait_for("RUNNING", lambda: sc_state(wine, name) == "RUNNING")
         print("ok: the Service Control Manager started the agent and it reports RUNNING")
+        time.sleep(2)  # let start-up settle (Wine's launcher processes come and go); then idle
         pid = wait_for("the agent's process", lambda: linux_pid_of(f"service run --name {name}"))
-        time.sleep(2)  # let start-up settle; then idle is measured
         cpu_before = cpu_seconds(pid)
         time.sleep(5)
         idle_cpu = cpu_seconds(pid) - cpu_before
@@ -260,7 +264,9 @@ def test_service(wine, args):
         check(rss_kib is not None and rss_kib < 128 * 1024, "its resident memory is bounded")
         wine.run("sc", "stop", name, name="sc-stop")
         wait_for("STOPPED", lambda: sc_state(wine, name) == "STOPPED")
-        print("ok: a stop request ends the agent")
+        wait_for("the agent's process to end", lambda: not os.path.exists(f"/proc/{pid}/stat") or
+                 open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z")
+        print("ok: a stop request ends the agent: STOPPED, and its process has exited")
     finally:
         rc, out, err = wine.run(args.otguard, "service", "uninstall", "--name", name,
                                 name="uninstall")

@@ -12,7 +12,7 @@
 namespace otguard::platform {
 
 enum class SignatureState {
-  kUnsigned,   // no embedded signature (catalog signatures are looked up too, where available)
+  kUnsigned,   // neither an embedded signature nor a security catalog listing the file
   kTrusted,    // signed, and the chain ends at a trusted root
   kUntrusted,  // signed, but the chain is not trusted (self-signed, unknown root, expired)
   kInvalid,    // a signature that does not match the file (tampered)
@@ -23,6 +23,8 @@ struct FileSignature {
   std::string subject;          // the signer's common name ("Microsoft Windows"); "" when unsigned
   std::string issuer;           // the issuing CA's common name
   std::string thumbprint_sha1;  // hex, of the signer's certificate
+  bool catalog = false;         // the signature is in a security catalog, not in the file
+  std::string catalog_path;     // that catalog (under System32\CatRoot), UTF-8; "" when embedded
 };
 
 // Reads only; never contacts the network for revocation (stations are offline). NotFound /
