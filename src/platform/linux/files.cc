@@ -1,5 +1,6 @@
 // Linux implementation of otguard/platform/files.h.
 #include "otguard/platform/files.h"
+#include "platform/walk_listing.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -142,125 +143,36 @@ Result<size_t> ReadOnlyFile::ReadFull(uint64_t offset, std::span<uint8_t> out) c
 void ReadOnlyFile::AdviseSequential() const { posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL); }
 void ReadOnlyFile::AdviseDone() const { posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED); }
 
-// ---- Walk ----
+// ---- Walk (src/platform/walk.cc) ----
 
+namespace internal {
 namespace {
 
-struct DirId {
-  uint64_t device;
-  uint64_t inode;
-  auto operator<=>(const DirId&) const = default;
-};
-
-class Walker {
+// Names only; each child is stat'ed when the walk reaches it.
+class NameListing final : public DirectoryListing {
  public:
-  Walker(const WalkOptions& options, const WalkCallbacks& callbacks)
-      : options_(options), callbacks_(callbacks) {}
-
-  // Returns false when on_file asked to stop.
-  bool WalkRoot(const std::string& root) {
-    // A root the user named is followed even when it is a symlink.
-    auto info = StatPath(root, /*follow_symlinks=*/true);
-    if (!info) {
-      Issue(root, info.error());
-      return true;
-    }
-    root_device_ = info->device;
-    return Visit(root, *info);
+  NameListing(std::string dir, std::vector<std::string> names)
+      : dir_(std::move(dir)), names_(std::move(names)) {}
+  size_t size() const override { return names_.size(); }
+  std::string ChildPath(size_t i) const override { return JoinPath(dir_, names_[i]); }
+  Result<FileInfo> Describe(size_t i, uint64_t) const override {
+    return StatPath(ChildPath(i), /*follow_symlinks=*/false);
   }
 
  private:
-  void Issue(const std::string& path, WalkIssueKind kind, std::string message) {
-    if (callbacks_.on_issue) callbacks_.on_issue(WalkIssue{path, kind, std::move(message)});
-  }
-
-  void Issue(const std::string& path, const Status& status) {
-    WalkIssueKind kind = WalkIssueKind::kIoError;
-    if (status.code() == StatusCode::kNotFound) kind = WalkIssueKind::kNotFound;
-    if (status.code() == StatusCode::kPermissionDenied) kind = WalkIssueKind::kPermissionDenied;
-    Issue(path, kind, std::string(status.message()));
-  }
-
-  bool Visit(const std::string& path, const FileInfo& info) {
-    switch (info.type) {
-      case FileType::kRegular:
-        return callbacks_.on_file ? callbacks_.on_file(path, info) : true;
-      case FileType::kDirectory:
-        return VisitDirectory(path, info);
-      case FileType::kSymlink:
-        return VisitSymlink(path);
-      case FileType::kOther:
-        Issue(path, WalkIssueKind::kSpecialFile, "not a regular file (" + info.type_name + ")");
-        return true;
-    }
-    return true;
-  }
-
-  bool VisitSymlink(const std::string& path) {
-    if (!options_.follow_symlinks) {
-      Issue(path, WalkIssueKind::kSymlinkSkipped, "symbolic link not followed");
-      return true;
-    }
-    auto target = StatPath(path, /*follow_symlinks=*/true);
-    if (!target) {
-      // ELOOP (a link to itself) and dangling links land here.
-      Issue(path, target.error());
-      return true;
-    }
-    return Visit(path, *target);
-  }
-
-  bool VisitDirectory(const std::string& path, const FileInfo& info) {
-    if (options_.one_file_system && info.device != root_device_) {
-      Issue(path, WalkIssueKind::kOtherFileSystem, "on another file system, not entered");
-      return true;
-    }
-    DirId id{info.device, info.inode};
-    if (!ancestors_.insert(id).second) {
-      Issue(path, WalkIssueKind::kSymlinkLoop, "directory loop: already inside this directory");
-      return true;
-    }
-    bool go_on = VisitChildren(path);
-    ancestors_.erase(id);
-    return go_on;
-  }
-
-  bool VisitChildren(const std::string& path) {
-    if (callbacks_.enter_directory && !callbacks_.enter_directory(path)) return true;
-    // The names are read first and the directory closed before descending, so a deep tree
-    // holds one descriptor at a time.
-    auto names = ListDirectory(path);
-    if (!names) {
-      Issue(path, names.error());
-      return true;
-    }
-    for (const std::string& name : *names) {
-      std::string child = JoinPath(path, name);
-      auto info = StatPath(child, /*follow_symlinks=*/false);
-      if (!info) {
-        Issue(child, info.error());  // vanished since the listing, most often
-        continue;
-      }
-      if (!Visit(child, *info)) return false;
-    }
-    return true;
-  }
-
-  const WalkOptions& options_;
-  const WalkCallbacks& callbacks_;
-  uint64_t root_device_ = 0;
-  std::set<DirId> ancestors_;  // directories on the current path, by identity
+  std::string dir_;
+  std::vector<std::string> names_;
 };
 
 }  // namespace
 
-void Walk(std::span<const std::string> roots, const WalkOptions& options,
-          const WalkCallbacks& callbacks) {
-  for (const std::string& root : roots) {
-    Walker walker(options, callbacks);
-    if (!walker.WalkRoot(root)) return;
-  }
+Result<std::unique_ptr<DirectoryListing>> ListForWalk(const std::string& dir) {
+  // ListDirectory reads the names and closes the directory before the walk descends.
+  OTGUARD_ASSIGN_OR_RETURN(auto names, ListDirectory(dir));
+  return std::make_unique<NameListing>(dir, std::move(names));
 }
+
+}  // namespace internal
 
 // ---- Directory and file operations ----
 

@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "otguard/platform/files.h"
+#include "platform/walk_listing.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
@@ -486,130 +487,45 @@ Result<std::vector<Entry>> ListEntries(const std::string& dir) {
   return entries;
 }
 
-struct DirId {
-  uint64_t device;
-  uint64_t inode;
-  auto operator<=>(const DirId&) const = default;
-};
+}  // namespace
 
-class Walker {
+namespace internal {
+namespace {
+
+// Files are described from the listing: no open per file. A directory is opened once more
+// for its identity (loop detection needs the file index, which listings lack).
+class FindListing final : public DirectoryListing {
  public:
-  Walker(const WalkOptions& options, const WalkCallbacks& callbacks)
-      : options_(options), callbacks_(callbacks) {}
-
-  // Returns false when on_file asked to stop.
-  bool WalkRoot(const std::string& root) {
-    // A root the user named is followed even when it is a link.
-    auto info = StatPath(root, /*follow_symlinks=*/true);
-    if (!info) {
-      Issue(root, info.error());
-      return true;
-    }
-    root_device_ = info->device;
-    return Visit(root, *info);
+  FindListing(std::string dir, std::vector<Entry> entries)
+      : dir_(std::move(dir)), entries_(std::move(entries)) {}
+  size_t size() const override { return entries_.size(); }
+  std::string ChildPath(size_t i) const override {
+    return JoinPath(dir_, win::WideToUtf8(entries_[i].name));
+  }
+  Result<FileInfo> Describe(size_t i, uint64_t device) const override {
+    RawInfo raw = entries_[i].raw;
+    raw.device = device;
+    FileInfo info = ToFileInfo(raw);
+    if (info.type != FileType::kDirectory) return info;
+    auto identified = StatPath(ChildPath(i), /*follow_symlinks=*/false);
+    if (!identified && identified.error().code() == StatusCode::kNotFound) return identified;
+    if (identified && identified->type == FileType::kDirectory) return *identified;
+    return info;
   }
 
  private:
-  void Issue(const std::string& path, WalkIssueKind kind, std::string message) {
-    if (callbacks_.on_issue) callbacks_.on_issue(WalkIssue{path, kind, std::move(message)});
-  }
-
-  void Issue(const std::string& path, const Status& status) {
-    WalkIssueKind kind = WalkIssueKind::kIoError;
-    if (status.code() == StatusCode::kNotFound) kind = WalkIssueKind::kNotFound;
-    if (status.code() == StatusCode::kPermissionDenied) kind = WalkIssueKind::kPermissionDenied;
-    Issue(path, kind, std::string(status.message()));
-  }
-
-  bool Visit(const std::string& path, const FileInfo& info) {
-    switch (info.type) {
-      case FileType::kRegular:
-        return callbacks_.on_file ? callbacks_.on_file(path, info) : true;
-      case FileType::kDirectory:
-        return VisitDirectory(path, info);
-      case FileType::kSymlink:
-        return VisitSymlink(path, info);
-      case FileType::kOther:
-        Issue(path, WalkIssueKind::kSpecialFile, "not a regular file (" + info.type_name + ")");
-        return true;
-    }
-    return true;
-  }
-
-  bool VisitSymlink(const std::string& path, const FileInfo& info) {
-    if (!options_.follow_symlinks) {
-      Issue(path, WalkIssueKind::kSymlinkSkipped, info.type_name + " not followed");
-      return true;
-    }
-    auto target = StatPath(path, /*follow_symlinks=*/true);
-    if (!target) {
-      // Dangling links and links to themselves (ERROR_CANT_RESOLVE_FILENAME) land here.
-      Issue(path, target.error());
-      return true;
-    }
-    return Visit(path, *target);
-  }
-
-  bool VisitDirectory(const std::string& path, const FileInfo& info) {
-    if (options_.one_file_system && info.device != root_device_) {
-      Issue(path, WalkIssueKind::kOtherFileSystem, "on another volume, not entered");
-      return true;
-    }
-    DirId id{info.device, info.inode};
-    if (!ancestors_.insert(id).second) {
-      Issue(path, WalkIssueKind::kSymlinkLoop, "directory loop: already inside this directory");
-      return true;
-    }
-    bool go_on = VisitChildren(path, info.device);
-    ancestors_.erase(id);
-    return go_on;
-  }
-
-  bool VisitChildren(const std::string& path, uint64_t device) {
-    if (callbacks_.enter_directory && !callbacks_.enter_directory(path)) return true;
-    auto entries = ListEntries(path);
-    if (!entries) {
-      Issue(path, entries.error());
-      return true;
-    }
-    for (const Entry& entry : *entries) {
-      std::string child = JoinPath(path, win::WideToUtf8(entry.name));
-      if (!VisitEntry(child, entry.raw, device)) return false;
-    }
-    return true;
-  }
-
-  // Files are described from the listing: no open per file. A directory is opened once more
-  // for its identity (loop detection needs the file index, which listings lack).
-  bool VisitEntry(const std::string& child, RawInfo raw, uint64_t device) {
-    raw.device = device;
-    FileInfo info = ToFileInfo(raw);
-    if (info.type == FileType::kDirectory) {
-      auto identified = StatPath(child, /*follow_symlinks=*/false);
-      if (!identified && identified.error().code() == StatusCode::kNotFound) {
-        Issue(child, identified.error());  // vanished since the listing
-        return true;
-      }
-      if (identified && identified->type == FileType::kDirectory) info = *identified;
-    }
-    return Visit(child, info);
-  }
-
-  const WalkOptions& options_;
-  const WalkCallbacks& callbacks_;
-  uint64_t root_device_ = 0;
-  std::set<DirId> ancestors_;  // directories on the current path, by identity
+  std::string dir_;
+  std::vector<Entry> entries_;
 };
 
 }  // namespace
 
-void Walk(std::span<const std::string> roots, const WalkOptions& options,
-          const WalkCallbacks& callbacks) {
-  for (const std::string& root : roots) {
-    Walker walker(options, callbacks);
-    if (!walker.WalkRoot(root)) return;
-  }
+Result<std::unique_ptr<DirectoryListing>> ListForWalk(const std::string& dir) {
+  OTGUARD_ASSIGN_OR_RETURN(auto entries, ListEntries(dir));
+  return std::make_unique<FindListing>(dir, std::move(entries));
 }
+
+}  // namespace internal
 
 // ---- Directory and file operations ----
 

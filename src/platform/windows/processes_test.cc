@@ -12,18 +12,10 @@
 
 #include "otguard/platform/process.h"
 #include "otguard/platform/processes.h"
+#include "platform/windows/processes_internal.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
-// Internals of processes.cc, tested directly because on this Windows (or Wine) only one of
-// the command-line paths would otherwise run.
-namespace processes_internal {
-std::optional<std::string> CommandLineFromPeb(HANDLE process);
-std::optional<std::string> CommandLineFromNtQuery(HANDLE process);
-std::wstring NtPathToDosPath(std::wstring_view path,
-                             const std::vector<std::pair<std::wstring, std::wstring>>& devices,
-                             std::wstring_view windows_dir);
-}  // namespace processes_internal
 
 namespace {
 

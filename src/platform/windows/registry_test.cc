@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/windows/testing/registry_cleanup.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
@@ -15,25 +16,7 @@ namespace {
 
 using win::Utf8ToWide;
 
-// Deletes `path` below `root` with everything in it (RegDeleteTreeW is Vista and later).
-void DeleteKeyTree(HKEY root, const std::wstring& path) {
-  HKEY key = nullptr;
-  if (RegOpenKeyExW(root, path.c_str(), 0, KEY_READ, &key) == ERROR_SUCCESS) {
-    std::vector<std::wstring> children;
-    wchar_t name[256];
-    for (DWORD i = 0;; ++i) {
-      DWORD chars = 256;
-      if (RegEnumKeyExW(key, i, name, &chars, nullptr, nullptr, nullptr, nullptr) !=
-          ERROR_SUCCESS) {
-        break;
-      }
-      children.emplace_back(name, chars);
-    }
-    RegCloseKey(key);
-    for (const auto& child : children) DeleteKeyTree(root, path + L"\\" + child);
-  }
-  RegDeleteKeyW(root, path.c_str());
-}
+using test_support::DeleteKeyTree;
 
 // A key of its own under HKCU\Software, removed with everything in it at the end.
 class RegistryTest : public ::testing::Test {

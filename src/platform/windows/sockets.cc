@@ -19,13 +19,10 @@
 #include <vector>
 
 #include "otguard/platform/sockets.h"
+#include "platform/windows/sockets_internal.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
-namespace sockets_internal {
-std::string FormatIpv4(const unsigned char* bytes);
-std::string FormatIpv6(const unsigned char* bytes);
-}  // namespace sockets_internal
 
 namespace {
 
@@ -82,84 +79,74 @@ bool IsMissingIpv6(DWORD rc) {
          rc == ERROR_CALL_NOT_IMPLEMENTED;
 }
 
-Status AddTcp4(std::vector<SocketEndpoint>* out) {
+// Fetches one IP Helper table and appends an endpoint per row; `describe` fills in what the
+// four tables (TCP/UDP, IPv4/IPv6) spell differently. On XP the IPv6 tables do not exist:
+// nothing is added, and that is no error.
+template <typename Table, typename Fn, typename Class, typename Describe>
+Status AddTable(Fn fn, ULONG family, Class table_class, const char* what, Describe describe,
+                std::vector<SocketEndpoint>* out) {
   std::vector<unsigned char> buf;
-  DWORD rc = FetchTable(GetExtendedTcpTable, AF_INET, TCP_TABLE_OWNER_PID_ALL, &buf);
-  if (rc != NO_ERROR) return win::WinErrorToStatus(rc, "GetExtendedTcpTable(AF_INET)");
-  const auto* table = reinterpret_cast<const MIB_TCPTABLE_OWNER_PID*>(buf.data());
+  DWORD rc = FetchTable(fn, family, table_class, &buf);
+  if (family == AF_INET6 && IsMissingIpv6(rc)) return Status::Ok();
+  if (rc != NO_ERROR) return win::WinErrorToStatus(rc, what);
+  const auto* table = reinterpret_cast<const Table*>(buf.data());
   for (DWORD i = 0; i < table->dwNumEntries; ++i) {
-    const MIB_TCPROW_OWNER_PID& row = table->table[i];
     SocketEndpoint e;
-    e.protocol = SocketProtocol::kTcp;
-    e.family = 4;
-    e.local_address = Ipv4(row.dwLocalAddr);
-    e.local_port = Port(row.dwLocalPort);
-    e.remote_address = Ipv4(row.dwRemoteAddr);
-    e.remote_port = Port(row.dwRemotePort);
-    e.state = TcpStateName(row.dwState);
-    e.pid = row.dwOwningPid;
-    ClearUnsetPeer(&e);
+    e.family = family == AF_INET6 ? 6 : 4;
+    describe(table->table[i], &e);
+    e.local_port = Port(table->table[i].dwLocalPort);
+    e.pid = table->table[i].dwOwningPid;
+    if (e.protocol == SocketProtocol::kTcp) ClearUnsetPeer(&e);
     out->push_back(std::move(e));
   }
   return Status::Ok();
+}
+
+template <typename Row>
+void DescribeTcp(const Row& row, std::string local, std::string remote, SocketEndpoint* e) {
+  e->protocol = SocketProtocol::kTcp;
+  e->local_address = std::move(local);
+  e->remote_address = std::move(remote);
+  e->remote_port = Port(row.dwRemotePort);
+  e->state = TcpStateName(row.dwState);
+}
+
+Status AddTcp4(std::vector<SocketEndpoint>* out) {
+  return AddTable<MIB_TCPTABLE_OWNER_PID>(
+      GetExtendedTcpTable, AF_INET, TCP_TABLE_OWNER_PID_ALL, "GetExtendedTcpTable(AF_INET)",
+      [](const MIB_TCPROW_OWNER_PID& row, SocketEndpoint* e) {
+        DescribeTcp(row, Ipv4(row.dwLocalAddr), Ipv4(row.dwRemoteAddr), e);
+      },
+      out);
 }
 
 Status AddTcp6(std::vector<SocketEndpoint>* out) {
-  std::vector<unsigned char> buf;
-  DWORD rc = FetchTable(GetExtendedTcpTable, AF_INET6, TCP_TABLE_OWNER_PID_ALL, &buf);
-  if (IsMissingIpv6(rc)) return Status::Ok();
-  if (rc != NO_ERROR) return win::WinErrorToStatus(rc, "GetExtendedTcpTable(AF_INET6)");
-  const auto* table = reinterpret_cast<const MIB_TCP6TABLE_OWNER_PID*>(buf.data());
-  for (DWORD i = 0; i < table->dwNumEntries; ++i) {
-    const MIB_TCP6ROW_OWNER_PID& row = table->table[i];
-    SocketEndpoint e;
-    e.protocol = SocketProtocol::kTcp;
-    e.family = 6;
-    e.local_address = FormatIpv6(row.ucLocalAddr);
-    e.local_port = Port(row.dwLocalPort);
-    e.remote_address = FormatIpv6(row.ucRemoteAddr);
-    e.remote_port = Port(row.dwRemotePort);
-    e.state = TcpStateName(row.dwState);
-    e.pid = row.dwOwningPid;
-    ClearUnsetPeer(&e);
-    out->push_back(std::move(e));
-  }
-  return Status::Ok();
+  return AddTable<MIB_TCP6TABLE_OWNER_PID>(
+      GetExtendedTcpTable, AF_INET6, TCP_TABLE_OWNER_PID_ALL, "GetExtendedTcpTable(AF_INET6)",
+      [](const MIB_TCP6ROW_OWNER_PID& row, SocketEndpoint* e) {
+        DescribeTcp(row, FormatIpv6(row.ucLocalAddr), FormatIpv6(row.ucRemoteAddr), e);
+      },
+      out);
 }
 
 Status AddUdp4(std::vector<SocketEndpoint>* out) {
-  std::vector<unsigned char> buf;
-  DWORD rc = FetchTable(GetExtendedUdpTable, AF_INET, UDP_TABLE_OWNER_PID, &buf);
-  if (rc != NO_ERROR) return win::WinErrorToStatus(rc, "GetExtendedUdpTable(AF_INET)");
-  const auto* table = reinterpret_cast<const MIB_UDPTABLE_OWNER_PID*>(buf.data());
-  for (DWORD i = 0; i < table->dwNumEntries; ++i) {
-    SocketEndpoint e;
-    e.protocol = SocketProtocol::kUdp;
-    e.family = 4;
-    e.local_address = Ipv4(table->table[i].dwLocalAddr);
-    e.local_port = Port(table->table[i].dwLocalPort);
-    e.pid = table->table[i].dwOwningPid;
-    out->push_back(std::move(e));
-  }
-  return Status::Ok();
+  return AddTable<MIB_UDPTABLE_OWNER_PID>(
+      GetExtendedUdpTable, AF_INET, UDP_TABLE_OWNER_PID, "GetExtendedUdpTable(AF_INET)",
+      [](const MIB_UDPROW_OWNER_PID& row, SocketEndpoint* e) {
+        e->protocol = SocketProtocol::kUdp;
+        e->local_address = Ipv4(row.dwLocalAddr);
+      },
+      out);
 }
 
 Status AddUdp6(std::vector<SocketEndpoint>* out) {
-  std::vector<unsigned char> buf;
-  DWORD rc = FetchTable(GetExtendedUdpTable, AF_INET6, UDP_TABLE_OWNER_PID, &buf);
-  if (IsMissingIpv6(rc)) return Status::Ok();
-  if (rc != NO_ERROR) return win::WinErrorToStatus(rc, "GetExtendedUdpTable(AF_INET6)");
-  const auto* table = reinterpret_cast<const MIB_UDP6TABLE_OWNER_PID*>(buf.data());
-  for (DWORD i = 0; i < table->dwNumEntries; ++i) {
-    SocketEndpoint e;
-    e.protocol = SocketProtocol::kUdp;
-    e.family = 6;
-    e.local_address = FormatIpv6(table->table[i].ucLocalAddr);
-    e.local_port = Port(table->table[i].dwLocalPort);
-    e.pid = table->table[i].dwOwningPid;
-    out->push_back(std::move(e));
-  }
-  return Status::Ok();
+  return AddTable<MIB_UDP6TABLE_OWNER_PID>(
+      GetExtendedUdpTable, AF_INET6, UDP_TABLE_OWNER_PID, "GetExtendedUdpTable(AF_INET6)",
+      [](const MIB_UDP6ROW_OWNER_PID& row, SocketEndpoint* e) {
+        e->protocol = SocketProtocol::kUdp;
+        e->local_address = FormatIpv6(row.ucLocalAddr);
+      },
+      out);
 }
 
 }  // namespace

@@ -14,12 +14,10 @@
 
 #include "otguard/platform/processes.h"
 #include "otguard/platform/sockets.h"
+#include "platform/windows/sockets_internal.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
-namespace sockets_internal {  // in sockets.cc
-std::string FormatIpv6(const unsigned char* bytes);
-}  // namespace sockets_internal
 
 namespace {
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/windows/testing/registry_cleanup.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
@@ -51,25 +52,7 @@ constexpr wchar_t kCbsPackages[] =
 constexpr wchar_t kUpdates[] = L"SOFTWARE\\Microsoft\\Updates";
 constexpr wchar_t kHotFix[] = L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\HotFix";
 
-// Deletes `path` and everything below it (RegDeleteTreeW is Vista and later).
-void DeleteKeyTree(HKEY root, const std::wstring& path) {
-  HKEY key = nullptr;
-  if (RegOpenKeyExW(root, path.c_str(), 0, KEY_READ | KEY_WOW64_64KEY, &key) == ERROR_SUCCESS) {
-    std::vector<std::wstring> children;
-    wchar_t name[256];
-    for (DWORD i = 0;; ++i) {
-      DWORD chars = 256;
-      if (RegEnumKeyExW(key, i, name, &chars, nullptr, nullptr, nullptr, nullptr) !=
-          ERROR_SUCCESS) {
-        break;
-      }
-      children.emplace_back(name, chars);
-    }
-    RegCloseKey(key);
-    for (const auto& child : children) DeleteKeyTree(root, path + L"\\" + child);
-  }
-  RegDeleteKeyW(root, path.c_str());
-}
+using test_support::DeleteKeyTree;
 
 bool KeyExists(const std::wstring& path) {
   HKEY key = nullptr;

@@ -1,0 +1,34 @@
+// Test helper: removes a registry key the test made, with everything below it
+// (RegDeleteTreeW is Vista and later; the tests also build for XP).
+#ifndef OTGUARD_SRC_PLATFORM_WINDOWS_TESTING_REGISTRY_CLEANUP_H_
+#define OTGUARD_SRC_PLATFORM_WINDOWS_TESTING_REGISTRY_CLEANUP_H_
+
+#include <windows.h>
+
+#include <string>
+#include <vector>
+
+namespace otguard::platform::test_support {
+
+inline void DeleteKeyTree(HKEY root, const std::wstring& path) {
+  HKEY key = nullptr;
+  if (RegOpenKeyExW(root, path.c_str(), 0, KEY_READ | KEY_WOW64_64KEY, &key) == ERROR_SUCCESS) {
+    std::vector<std::wstring> children;
+    wchar_t name[256];
+    for (DWORD i = 0;; ++i) {
+      DWORD chars = 256;
+      if (RegEnumKeyExW(key, i, name, &chars, nullptr, nullptr, nullptr, nullptr) !=
+          ERROR_SUCCESS) {
+        break;
+      }
+      children.emplace_back(name, chars);
+    }
+    RegCloseKey(key);
+    for (const auto& child : children) DeleteKeyTree(root, path + L"\\" + child);
+  }
+  RegDeleteKeyW(root, path.c_str());
+}
+
+}  // namespace otguard::platform::test_support
+
+#endif  // OTGUARD_SRC_PLATFORM_WINDOWS_TESTING_REGISTRY_CLEANUP_H_
