@@ -5,6 +5,7 @@
 // exits while we read it (ENOENT/ESRCH) is left out: it is no longer running. A field this
 // caller may not read (EACCES: another user's /proc/<pid>/exe without root) stays empty.
 #include "otguard/platform/processes.h"
+#include "platform/linux/proc_text.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,6 +22,11 @@
 
 namespace otguard::platform {
 namespace {
+
+using linux_internal::JoinCommandLine;
+using linux_internal::ParseEffectiveUid;
+using linux_internal::ParseStat;
+using linux_internal::StatFields;
 
 // Command lines can be long (Java class paths), but never need more than this here.
 constexpr size_t kMaxFileBytes = 1 << 20;
@@ -58,81 +64,6 @@ int ReadProcFile(int dir, const char* path, std::string* out) {
     out->append(buf, static_cast<size_t>(n));
   }
   return 0;
-}
-
-// What /proc/<pid>/stat tells: "pid (comm) state ppid ... starttime(22) ...".
-struct StatFields {
-  std::string comm;
-  uint32_t ppid = 0;
-  uint64_t start_ticks = 0;  // clock ticks after boot
-};
-
-// comm may itself contain ')' and spaces ("(sd-pam)", "a) b"), so it ends at the LAST ')'.
-bool ParseStat(std::string_view stat, StatFields* out) {
-  size_t open = stat.find('(');
-  size_t close = stat.rfind(')');
-  if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
-    return false;
-  }
-  out->comm = std::string(stat.substr(open + 1, close - open - 1));
-  // After ") ": field 3 (state) is index 0, ppid (4) index 1, starttime (22) index 19.
-  std::string rest(stat.substr(close + 1));
-  char* p = rest.data();
-  for (int index = 0; index <= 19; ++index) {
-    while (*p == ' ') ++p;
-    if (*p == '\0') return false;
-    char* end = p;
-    while (*end != ' ' && *end != '\0') ++end;
-    if (index == 1) out->ppid = static_cast<uint32_t>(std::strtoul(p, nullptr, 10));
-    if (index == 19) out->start_ticks = std::strtoull(p, nullptr, 10);
-    p = end;
-  }
-  return true;
-}
-
-// argv as the kernel keeps it, NUL-separated, joined with spaces; an argument with a space, a
-// tab or a quote (or an empty one) is put in double quotes with \" and \\ escaped, so the
-// arguments can be told apart again. A process that rewrote its title (setproctitle: "sshd:
-// user@pts/0", "nginx: worker process") has one argument followed by NUL padding; it is shown
-// as written, unquoted, as ps shows it.
-std::string JoinCommandLine(std::string_view raw) {
-  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
-  if (raw.find('\0') == std::string_view::npos) return std::string(raw);
-  std::string out;
-  size_t start = 0;
-  while (start <= raw.size()) {
-    size_t end = raw.find('\0', start);
-    if (end == std::string_view::npos) end = raw.size();
-    std::string_view arg = raw.substr(start, end - start);
-    if (start > 0) out += ' ';
-    if (arg.empty() || arg.find_first_of(" \t\"") != std::string_view::npos) {
-      out += '"';
-      for (char c : arg) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-      }
-      out += '"';
-    } else {
-      out += arg;
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
-// The effective uid (second field of "Uid:"): whose rights the process runs with, which is
-// what ps shows as USER and what matters for a set-uid program.
-bool ParseEffectiveUid(std::string_view status, uid_t* uid) {
-  size_t pos = status.find("\nUid:");
-  if (pos == std::string_view::npos) return false;
-  std::string line(status.substr(pos + 5, 64));
-  char* p = line.data();
-  std::strtoul(p, &p, 10);  // real uid
-  char* end = nullptr;
-  unsigned long effective = std::strtoul(p, &end, 10);
-  if (end == p) return false;
-  *uid = static_cast<uid_t>(effective);
-  return true;
 }
 
 // uid -> name, cached for one listing (NSS lookups may go to LDAP). A uid without a passwd
@@ -252,5 +183,77 @@ Result<std::vector<ProcessInfo>> ListProcesses() {
 }
 
 uint32_t CurrentProcessId() { return static_cast<uint32_t>(getpid()); }
+
+namespace linux_internal {
+
+// comm may itself contain ')' and spaces ("(sd-pam)", "a) b"), so it ends at the LAST ')'.
+bool ParseStat(std::string_view stat, StatFields* out) {
+  size_t open = stat.find('(');
+  size_t close = stat.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) {
+    return false;
+  }
+  out->comm = std::string(stat.substr(open + 1, close - open - 1));
+  // After ") ": field 3 (state) is index 0, ppid (4) index 1, starttime (22) index 19.
+  std::string rest(stat.substr(close + 1));
+  char* p = rest.data();
+  for (int index = 0; index <= 19; ++index) {
+    while (*p == ' ') ++p;
+    if (*p == '\0') return false;
+    char* end = p;
+    while (*end != ' ' && *end != '\0') ++end;
+    if (index == 1) out->ppid = static_cast<uint32_t>(std::strtoul(p, nullptr, 10));
+    if (index == 19) out->start_ticks = std::strtoull(p, nullptr, 10);
+    p = end;
+  }
+  return true;
+}
+
+// argv as the kernel keeps it, NUL-separated, joined with spaces; an argument with a space, a
+// tab or a quote (or an empty one) is put in double quotes with \" and \\ escaped, so the
+// arguments can be told apart again. A process that rewrote its title (setproctitle: "sshd:
+// user@pts/0", "nginx: worker process") has one argument followed by NUL padding; it is shown
+// as written, unquoted, as ps shows it.
+std::string JoinCommandLine(std::string_view raw) {
+  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+  if (raw.find('\0') == std::string_view::npos) return std::string(raw);
+  std::string out;
+  size_t start = 0;
+  while (start <= raw.size()) {
+    size_t end = raw.find('\0', start);
+    if (end == std::string_view::npos) end = raw.size();
+    std::string_view arg = raw.substr(start, end - start);
+    if (start > 0) out += ' ';
+    if (arg.empty() || arg.find_first_of(" \t\"") != std::string_view::npos) {
+      out += '"';
+      for (char c : arg) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+    } else {
+      out += arg;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+// The effective uid (second field of "Uid:"): whose rights the process runs with, which is
+// what ps shows as USER and what matters for a set-uid program.
+bool ParseEffectiveUid(std::string_view status, uid_t* uid) {
+  size_t pos = status.find("\nUid:");
+  if (pos == std::string_view::npos) return false;
+  std::string line(status.substr(pos + 5, 64));
+  char* p = line.data();
+  std::strtoul(p, &p, 10);  // real uid
+  char* end = nullptr;
+  unsigned long effective = std::strtoul(p, &end, 10);
+  if (end == p) return false;
+  *uid = static_cast<uid_t>(effective);
+  return true;
+}
+
+}  // namespace linux_internal
 
 }  // namespace otguard::platform

@@ -7,6 +7,7 @@
 // processes (inherited over fork) gets the lowest pid, usually the parent. Descriptors this
 // caller may not read (other users' processes without root) leave pid 0.
 #include "otguard/platform/sockets.h"
+#include "platform/linux/proc_text.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -24,6 +25,8 @@
 namespace otguard::platform {
 namespace {
 
+using linux_internal::ParseSocketLine;
+
 struct Table {
   const char* path;
   SocketProtocol protocol;
@@ -35,83 +38,6 @@ constexpr Table kTables[] = {
     {"/proc/net/udp", SocketProtocol::kUdp, 4},
     {"/proc/net/udp6", SocketProtocol::kUdp, 6},
 };
-
-// include/net/tcp_states.h; a request socket (NEW_SYN_RECV) is a half-open connection.
-const char* TcpStateName(unsigned state) {
-  switch (state) {
-    case 0x01:
-      return "ESTABLISHED";
-    case 0x02:
-      return "SYN_SENT";
-    case 0x03:
-      return "SYN_RECEIVED";
-    case 0x04:
-      return "FIN_WAIT1";
-    case 0x05:
-      return "FIN_WAIT2";
-    case 0x06:
-      return "TIME_WAIT";
-    case 0x07:
-      return "CLOSED";
-    case 0x08:
-      return "CLOSE_WAIT";
-    case 0x09:
-      return "LAST_ACK";
-    case 0x0A:
-      return "LISTEN";
-    case 0x0B:
-      return "CLOSING";
-    case 0x0C:
-      return "SYN_RECEIVED";
-    default:
-      return "";
-  }
-}
-
-// "0100007F:0277" (IPv4) or 32 hex digits + ":port" (IPv6). The kernel prints each 32-bit
-// word of the address as an integer in host byte order, so each word is parsed as an
-// integer and stored back in host order to give the address bytes.
-bool ParseEndpoint(std::string_view text, int family, std::string* address, uint16_t* port) {
-  size_t colon = text.find(':');
-  size_t words = family == 4 ? 1 : 4;
-  if (colon != words * 8) return false;
-  uint32_t raw[4] = {};
-  for (size_t i = 0; i < words; ++i) {
-    char hex[9] = {};
-    std::memcpy(hex, text.data() + i * 8, 8);
-    raw[i] = static_cast<uint32_t>(std::strtoul(hex, nullptr, 16));
-  }
-  char buf[INET6_ADDRSTRLEN] = {};
-  if (inet_ntop(family == 4 ? AF_INET : AF_INET6, raw, buf, sizeof buf) == nullptr) return false;
-  *address = buf;
-  *port =
-      static_cast<uint16_t>(std::strtoul(std::string(text.substr(colon + 1)).c_str(), nullptr, 16));
-  return true;
-}
-
-bool IsUnspecified(const std::string& address) { return address == "0.0.0.0" || address == "::"; }
-
-// One line: "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...".
-bool ParseLine(const std::string& line, const Table& table, SocketEndpoint* out, uint64_t* inode) {
-  char local[64], remote[64];
-  unsigned state = 0;
-  unsigned long long ino = 0;
-  if (std::sscanf(line.c_str(), " %*[^:]: %63s %63s %x %*s %*s %*s %*s %*s %llu", local, remote,
-                  &state, &ino) != 4) {
-    return false;
-  }
-  out->protocol = table.protocol;
-  out->family = table.family;
-  if (!ParseEndpoint(local, table.family, &out->local_address, &out->local_port) ||
-      !ParseEndpoint(remote, table.family, &out->remote_address, &out->remote_port)) {
-    return false;
-  }
-  // A listening or unconnected socket has no peer: the all-zero peer is not an address.
-  if (IsUnspecified(out->remote_address) && out->remote_port == 0) out->remote_address.clear();
-  if (table.protocol == SocketProtocol::kTcp) out->state = TcpStateName(state);
-  *inode = ino;
-  return true;
-}
 
 // Appends the entries of one table with their inodes; false when it cannot be read.
 bool ReadTable(const Table& table, std::vector<SocketEndpoint>* out,
@@ -127,7 +53,7 @@ bool ReadTable(const Table& table, std::vector<SocketEndpoint>* out,
     }
     SocketEndpoint endpoint;
     uint64_t inode = 0;
-    if (!ParseLine(buf, table, &endpoint, &inode)) continue;
+    if (!ParseSocketLine(buf, table.protocol, table.family, &endpoint, &inode)) continue;
     out->push_back(std::move(endpoint));
     inodes->push_back(inode);
   }
@@ -201,5 +127,93 @@ Result<std::vector<SocketEndpoint>> ListSockets() {
   }
   return out;
 }
+
+namespace linux_internal {
+
+// include/net/tcp_states.h; a request socket (NEW_SYN_RECV) is a half-open connection.
+namespace {
+const char* TcpStateName(unsigned state) {
+  switch (state) {
+    case 0x01:
+      return "ESTABLISHED";
+    case 0x02:
+      return "SYN_SENT";
+    case 0x03:
+      return "SYN_RECEIVED";
+    case 0x04:
+      return "FIN_WAIT1";
+    case 0x05:
+      return "FIN_WAIT2";
+    case 0x06:
+      return "TIME_WAIT";
+    case 0x07:
+      return "CLOSED";
+    case 0x08:
+      return "CLOSE_WAIT";
+    case 0x09:
+      return "LAST_ACK";
+    case 0x0A:
+      return "LISTEN";
+    case 0x0B:
+      return "CLOSING";
+    case 0x0C:
+      return "SYN_RECEIVED";
+    default:
+      return "";
+  }
+}
+
+// "0100007F:0277" (IPv4) or 32 hex digits + ":port" (IPv6). The kernel prints each 32-bit
+// word of the address as an integer in host byte order, so each word is parsed as an
+// integer and stored back in host order to give the address bytes.
+}  // namespace
+
+bool ParseEndpoint(std::string_view text, int family, std::string* address, uint16_t* port) {
+  size_t colon = text.find(':');
+  size_t words = family == 4 ? 1 : 4;
+  if (colon != words * 8) return false;
+  uint32_t raw[4] = {};
+  for (size_t i = 0; i < words; ++i) {
+    char hex[9] = {};
+    std::memcpy(hex, text.data() + i * 8, 8);
+    raw[i] = static_cast<uint32_t>(std::strtoul(hex, nullptr, 16));
+  }
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (inet_ntop(family == 4 ? AF_INET : AF_INET6, raw, buf, sizeof buf) == nullptr) return false;
+  *address = buf;
+  *port =
+      static_cast<uint16_t>(std::strtoul(std::string(text.substr(colon + 1)).c_str(), nullptr, 16));
+  return true;
+}
+
+namespace {
+bool IsUnspecified(const std::string& address) { return address == "0.0.0.0" || address == "::"; }
+
+}  // namespace
+
+// One line: "sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...".
+bool ParseSocketLine(const std::string& line, SocketProtocol protocol, int family,
+                     SocketEndpoint* out, uint64_t* inode) {
+  char local[64], remote[64];
+  unsigned state = 0;
+  unsigned long long ino = 0;
+  if (std::sscanf(line.c_str(), " %*[^:]: %63s %63s %x %*s %*s %*s %*s %*s %llu", local, remote,
+                  &state, &ino) != 4) {
+    return false;
+  }
+  out->protocol = protocol;
+  out->family = family;
+  if (!ParseEndpoint(local, family, &out->local_address, &out->local_port) ||
+      !ParseEndpoint(remote, family, &out->remote_address, &out->remote_port)) {
+    return false;
+  }
+  // A listening or unconnected socket has no peer: the all-zero peer is not an address.
+  if (IsUnspecified(out->remote_address) && out->remote_port == 0) out->remote_address.clear();
+  if (protocol == SocketProtocol::kTcp) out->state = TcpStateName(state);
+  *inode = ino;
+  return true;
+}
+
+}  // namespace linux_internal
 
 }  // namespace otguard::platform
