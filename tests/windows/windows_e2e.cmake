@@ -5,7 +5,7 @@ foreach(area scan inventory service)
             --wine ${OTGUARD_WINE} --prefix ${OTGUARD_WINE_PREFIX}
             --otguard $<TARGET_FILE:otguard> --child $<TARGET_FILE:otguard_test_child>
             --work ${CMAKE_CURRENT_BINARY_DIR}/e2e
-            --schema-check ${PROJECT_SOURCE_DIR}/tests/schema/inventory_check.py)
+            --schema-check ${PROJECT_SOURCE_DIR}/tests/schema/event_check.py)
   if(TEST windows_e2e_${area})
     set_tests_properties(windows_e2e_${area} PROPERTIES TIMEOUT 600)
   endif()

@@ -9,7 +9,7 @@ scan:      EICAR is detected, also under a non-ASCII directory and past MAX_PATH
            of the directory is scanned, and the scan does not wait for it.
 inventory: a process started by another is found with its parent and command line; a process
            listening on TCP is found with its port and PID; services are listed; the output
-           conforms to the inventory schema (tests/schema/inventory_check.py), as on Linux.
+           conforms to the inventory schema (tests/schema/event_check.py), as on Linux.
 service:   `otguard.exe service install`, start by the Service Control Manager, running, idle
            resident memory and CPU of the agent, stop, `service uninstall`.
 
@@ -127,6 +127,9 @@ def test_scan(wine, args):
     check("use" in held["message"].lower() or "shar" in held["message"].lower(),
           f"its message says it is in use: {held['message']!r}")
     check(took < 60, "the scan did not wait for the held file")
+    rc = subprocess.run([sys.executable, args.schema_check, "scan",
+                         os.path.join(args.work, "scan.out")]).returncode
+    check(rc == 0, "the output conforms to the scan schema (the Linux one)")
     counts = summary[0]["otguard"]["scan"] if len(summary) == 1 else {}
     check(counts.get("detections") == 3 and counts.get("errors") == 1 and counts.get("files") == 4,
           f"the summary counts 4 files scanned, 3 detections and 1 error: {counts}")
@@ -189,7 +192,7 @@ def test_inventory(wine, args):
           f"the connection to it is ESTABLISHED, owned by the connecting process ({owner})")
     check(len(by_dataset.get("otguard.inventory.service", [])) > 0, "services are listed")
     inv_file = os.path.join(args.work, "inventory.out")
-    rc = subprocess.run([sys.executable, args.schema_check, inv_file]).returncode
+    rc = subprocess.run([sys.executable, args.schema_check, "inventory", inv_file]).returncode
     check(rc == 0, "the output conforms to the inventory schema (the Linux one)")
     listener.kill()
 
