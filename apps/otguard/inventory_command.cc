@@ -42,16 +42,27 @@ void PrintProcesses(const host::Inventory& inv) {
   std::printf("\nprocesses (%zu)\n%7s %7s  %-24s %s\n", inv.processes.size(), "pid", "ppid", "user",
               "image / command line");
   for (const auto& p : inv.processes) {
-    const std::string& what = p.command_line && !p.command_line->empty()
-                                  ? *p.command_line
-                                  : (p.executable.empty() ? p.name : p.executable);
+    std::string what = p.command_line && !p.command_line->empty()
+                           ? *p.command_line
+                           : (p.executable.empty() ? p.name : p.executable);
+    // A readable table: very long command lines (class paths, environments) are cut here;
+    // --json has them whole.
+    constexpr size_t kMaxShown = 160;
+    if (what.size() > kMaxShown) {
+      size_t cut = kMaxShown;
+      while (cut > 0 && (static_cast<unsigned char>(what[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+      what = what.substr(0, cut) + " ...";
+    }
     std::printf("%7u %7u  %-24s %s\n", p.pid, p.ppid, p.user.c_str(), what.c_str());
   }
 }
 
 void PrintServices(const host::Inventory& inv) {
   if (inv.services.empty()) return;
-  std::printf("\nservices (%zu)\n", inv.services.size());
+  size_t drivers = 0;
+  for (const auto& s : inv.services) drivers += s.driver ? 1 : 0;
+  std::printf("\nservices (%zu; %zu drivers are in --json only)\n", inv.services.size() - drivers,
+              drivers);
   for (const auto& s : inv.services) {
     if (s.driver) continue;
     std::printf("  %-32s %-8s %-8s %s%s%s\n", s.name.c_str(), platform::ServiceStateName(s.state),
@@ -70,8 +81,9 @@ void PrintSockets(const host::Inventory& inv) {
                              ? ""
                              : (e.family == 6 ? "[" + e.remote_address + "]" : e.remote_address) +
                                    ":" + std::to_string(e.remote_port);
-    std::printf("  %-3s %-46s %-46s %-11s pid %u\n", platform::SocketProtocolName(e.protocol),
-                local.c_str(), remote.c_str(), e.state.c_str(), e.pid);
+    std::string owner = e.pid != 0 ? "pid " + std::to_string(e.pid) : "owner unknown";
+    std::printf("  %-3s %-46s %-46s %-11s %s\n", platform::SocketProtocolName(e.protocol),
+                local.c_str(), remote.c_str(), e.state.c_str(), owner.c_str());
   }
 }
 
