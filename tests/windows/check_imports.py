@@ -55,6 +55,15 @@ def imports(objdump, exe):
     return found
 
 
+def subsystem_version(objdump, exe):
+    """The (major, minor) subsystem version in the PE header: a loader refuses an exe that asks
+    for a newer Windows than itself (XP is 5.1), whatever it imports."""
+    text = subprocess.run([objdump, "-p", exe], stdout=subprocess.PIPE, check=True,
+                          text=True).stdout
+    fields = dict(re.findall(r"^(M\w+SubsystemVersion)\s+(\d+)", text, re.M))
+    return int(fields.get("MajorSubsystemVersion", 99)), int(fields.get("MinorSubsystemVersion", 0))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--objdump", required=True)
@@ -83,9 +92,14 @@ def main():
     gone = sorted(expected - found)
     for name in gone:
         print(f"no longer imported (drop it from the list): {name}")
+    version = subsystem_version(a.objdump, a.exe)
+    too_new = a.xp and version > (5, 1)
+    if too_new:
+        print(f"SUBSYSTEM VERSION {version[0]}.{version[1]}: XP (5.1) would refuse to load it")
     dlls = sorted({n.split("!")[0] for n in found})
-    print(f"{len(found)} imports from {len(dlls)} DLLs: {', '.join(dlls)}")
-    return 1 if bad or new or gone else 0
+    print(f"{len(found)} imports from {len(dlls)} DLLs: {', '.join(dlls)}; "
+          f"subsystem version {version[0]}.{version[1]}")
+    return 1 if bad or new or gone or too_new else 0
 
 
 if __name__ == "__main__":
