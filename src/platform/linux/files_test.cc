@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "platform/testing/walk_log.h"
 #include "testing/temp_dir.h"
 
 namespace otguard::platform {
@@ -25,23 +26,8 @@ using ::testing::UnorderedElementsAre;
 
 using testutil::TempDir;
 
-struct WalkLog {
-  std::vector<std::string> files;
-  std::map<std::string, WalkIssueKind> issues;
-};
-
-WalkLog RunWalk(const std::vector<std::string>& roots, WalkOptions options = {}) {
-  WalkLog log;
-  WalkCallbacks cb;
-  cb.on_file = [&](const std::string& path, const FileInfo&) {
-    log.files.push_back(path);
-    return true;
-  };
-  cb.on_issue = [&](const WalkIssue& issue) { log.issues[issue.path] = issue.kind; };
-  Walk(roots, options, cb);
-  std::sort(log.files.begin(), log.files.end());
-  return log;
-}
+using test_support::RunWalk;
+using test_support::WalkLog;
 
 TEST(WalkTest, FindsFilesRecursivelyAndReportsMissingRoot) {
   TempDir dir;

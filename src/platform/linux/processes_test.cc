@@ -164,22 +164,5 @@ TEST(ProcessesTest, OwnEntryMatchesThisProcess) {
   EXPECT_EQ(self->name, "platform_processes_test");
 }
 
-TEST(ProcessesTest, EveryEntryHasANameAndPidsAreUnique) {
-  auto start = std::chrono::steady_clock::now();
-  auto list = ListProcesses();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ASSERT_TRUE(list.has_value());
-  EXPECT_GT(list->size(), 1u);
-  std::vector<uint32_t> pids;
-  for (const ProcessInfo& p : *list) {
-    EXPECT_FALSE(p.name.empty()) << p.pid;
-    pids.push_back(p.pid);
-  }
-  std::sort(pids.begin(), pids.end());
-  EXPECT_EQ(std::adjacent_find(pids.begin(), pids.end()), pids.end());
-  // Well under a second for a few hundred processes; the bound leaves room for a busy host.
-  EXPECT_LT(seconds, 3.0) << list->size() << " processes";
-}
-
 }  // namespace
 }  // namespace otguard::platform

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "otguard/platform/files.h"
+#include "platform/testing/walk_log.h"
 #include "platform/windows/win_util.h"
 #include "testing/temp_dir.h"
 
@@ -41,23 +42,8 @@ DWORD Attributes(const std::string& path) {
   return GetFileAttributesW((L"\\\\?\\" + Utf8ToWide(AbsolutePath(path))).c_str());
 }
 
-struct WalkLog {
-  std::vector<std::string> files;
-  std::map<std::string, WalkIssueKind> issues;
-};
-
-WalkLog RunWalk(const std::vector<std::string>& roots, WalkOptions options = {}) {
-  WalkLog log;
-  WalkCallbacks cb;
-  cb.on_file = [&](const std::string& path, const FileInfo&) {
-    log.files.push_back(path);
-    return true;
-  };
-  cb.on_issue = [&](const WalkIssue& issue) { log.issues[issue.path] = issue.kind; };
-  Walk(roots, options, cb);
-  std::sort(log.files.begin(), log.files.end());
-  return log;
-}
+using test_support::RunWalk;
+using test_support::WalkLog;
 
 // ---- Paths ----
 
