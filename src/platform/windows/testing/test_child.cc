@@ -45,13 +45,21 @@ int Hold(const wchar_t* file, const wchar_t* ready, const wchar_t* seconds) {
   return 0;
 }
 
-int Listen(const wchar_t* ready, const wchar_t* seconds) {
+// A TCP socket and 127.0.0.1:`port` (0: any); INVALID_SOCKET when Winsock is unusable.
+SOCKET LoopbackSocket(u_short port, sockaddr_in* addr) {
   WSADATA wsa;
-  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return 3;
-  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return INVALID_SOCKET;
+  *addr = sockaddr_in{};
+  addr->sin_family = AF_INET;
+  addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr->sin_port = htons(port);
+  return socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+}
+
+int Listen(const wchar_t* ready, const wchar_t* seconds) {
+  sockaddr_in addr;
+  SOCKET s = LoopbackSocket(0, &addr);
+  if (s == INVALID_SOCKET) return 3;
   if (bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(s, 4) != 0) {
     return 4;
   }
@@ -64,13 +72,9 @@ int Listen(const wchar_t* ready, const wchar_t* seconds) {
 }
 
 int Connect(const wchar_t* port, const wchar_t* seconds) {
-  WSADATA wsa;
-  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) return 3;
-  SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<u_short>(_wtoi(port)));
+  sockaddr_in addr;
+  SOCKET s = LoopbackSocket(static_cast<u_short>(_wtoi(port)), &addr);
+  if (s == INVALID_SOCKET) return 3;
   if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return 4;
   Sleep(Millis(seconds));
   closesocket(s);
