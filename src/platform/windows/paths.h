@@ -1,0 +1,29 @@
+// Windows path handling shared by the file layer (paths.cc).
+#ifndef OTGUARD_SRC_PLATFORM_WINDOWS_PATHS_H_
+#define OTGUARD_SRC_PLATFORM_WINDOWS_PATHS_H_
+
+#include <windows.h>
+
+#include <string>
+#include <string_view>
+
+#include "otguard/base/status.h"
+
+namespace otguard::platform::win {
+
+// `utf8` made absolute (against the current directory or drive) and normalised lexically
+// ('/' -> '\', "." and ".." resolved), in UTF-16; a \\?\ path is kept as it is.
+std::wstring FullPath(const std::string& utf8);
+// FullPath with the \\?\ (or \\?\UNC\) prefix: what every API call gets.
+std::wstring ApiPath(const std::string& utf8);
+// \\.\pipe\x, \\?\COM1 and the like: devices, never opened.
+bool IsDevicePath(std::wstring_view path);
+std::wstring WithoutVerbatimPrefix(std::wstring path);
+// "op path", for error messages.
+std::string Context(const char* op, const std::string& path);
+// The Status of a failed open; a sharing violation says "in use" in an operator's words.
+Status OpenError(DWORD error, const std::string& path);
+
+}  // namespace otguard::platform::win
+
+#endif  // OTGUARD_SRC_PLATFORM_WINDOWS_PATHS_H_
