@@ -130,6 +130,12 @@ def test_scan(wine, args):
     rc = subprocess.run([sys.executable, args.schema_check, "scan",
                          os.path.join(args.work, "scan.out")]).returncode
     check(rc == 0, "the output conforms to the scan schema (the Linux one)")
+    # As on a production station: idle priority (background mode) and a CPU budget, two threads.
+    rc, out, err = wine.run(args.otguard, "scan", "--json", "--low-priority", "--max-cpu", "25",
+                            "--threads", "2", win_path(root), name="scan-throttled")
+    throttled = {r["file"]["path"] for r in json_lines(out) if r["event"]["kind"] == "alert"}
+    check(rc == 1 and throttled == detected,
+          f"a low-priority scan with a CPU budget finds the same ({err.strip()})")
     counts = summary[0]["otguard"]["scan"] if len(summary) == 1 else {}
     check(counts.get("detections") == 3 and counts.get("errors") == 1 and counts.get("files") == 4,
           f"the summary counts 4 files scanned, 3 detections and 1 error: {counts}")
