@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the main job. Builds a small sample directory (MsraMiner traces, the EICAR test
-# file made at run time, a clean file) and scans it with the bundled signatures; then builds the
+# file made at run time, a clean file) and scans it with the bundled signatures; shows this
+# host's inventory (OS, network endpoints); then builds the
 # incident capture and tells its story from the network alone (otguard nba).
 set -euo pipefail
 build=${1:-build}
@@ -17,6 +18,9 @@ if ((rc != 1)); then
   exit 1
 fi
 echo "== detections found, as expected (exit code 1)"
+echo
+echo "== otguard inventory --only os,sockets: what this host is and what listens on it"
+"$otguard" inventory --only os,sockets
 
 # The network side: the incident capture (the real WannaCry capture on a plant layout, with the
 # MsraMiner download on 26931, the pool lookup and Stratum on 45560, among normal SCADA traffic).
