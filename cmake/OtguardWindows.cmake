@@ -26,6 +26,10 @@ otguard_header_only_target(tl::expected)
 otguard_header_only_target(CLI11::CLI11)
 otguard_header_only_target(tomlplusplus::tomlplusplus)
 
+# Source paths in messages (__FILE__) relative to the repository: the exe carries nothing of
+# the build machine.
+add_compile_options(-ffile-prefix-map=${PROJECT_SOURCE_DIR}/=)
+
 # The API floor, and the Unicode (UTF-16) API everywhere; paths are UTF-8 inside otguard.
 add_compile_definitions(_WIN32_WINNT=${OTGUARD_WINDOWS_FLOOR} WINVER=${OTGUARD_WINDOWS_FLOOR}
                         UNICODE _UNICODE WIN32_LEAN_AND_MEAN NOMINMAX)
