@@ -79,13 +79,4 @@ Result<Digests> MultiDigest::Finish() {
   return d;
 }
 
-Result<std::array<uint8_t, 32>> Sha256(ByteSpan data) {
-  std::array<uint8_t, 32> out;
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) != 1) {
-    return Unexpected(Internal("EVP_Digest failed"));
-  }
-  return out;
-}
-
 }  // namespace otguard::platform

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "otguard/platform/processes.h"
+#include "platform/testing/socket_checks.h"
 
 extern char** environ;
 
@@ -60,18 +61,8 @@ uint16_t BindLoopback(int s, int family) {
                                  : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
 }
 
-std::vector<SocketEndpoint> Matching(SocketProtocol protocol, int family, uint16_t local_port) {
-  std::vector<SocketEndpoint> out;
-  auto list = ListSockets();
-  EXPECT_TRUE(list.has_value()) << list.error().message();
-  if (!list) return out;
-  for (const SocketEndpoint& e : *list) {
-    if (e.protocol == protocol && e.family == family && e.local_port == local_port) {
-      out.push_back(e);
-    }
-  }
-  return out;
-}
+using test_support::ExpectListener;
+using test_support::MatchingSockets;
 
 void ExpectListenerFound(int family, const char* address) {
   Socket s(socket(family, SOCK_STREAM, 0));
@@ -80,13 +71,8 @@ void ExpectListenerFound(int family, const char* address) {
   if (port == 0 && family == AF_INET6) GTEST_SKIP() << "no IPv6 loopback here";
   ASSERT_NE(port, 0);
   ASSERT_EQ(listen(s.fd(), 4), 0);
-  auto found = Matching(SocketProtocol::kTcp, family == AF_INET ? 4 : 6, port);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].state, "LISTEN");
-  EXPECT_EQ(found[0].local_address, address);
-  EXPECT_EQ(found[0].remote_address, "");
-  EXPECT_EQ(found[0].remote_port, 0);
-  EXPECT_EQ(found[0].pid, CurrentProcessId());
+  uint32_t owner = ExpectListener(family == AF_INET ? 4 : 6, port, address);
+  EXPECT_EQ(owner, CurrentProcessId());
 }
 
 TEST(SocketsTest, FindsOwnIpv4Listener) { ExpectListenerFound(AF_INET, "127.0.0.1"); }
@@ -109,7 +95,7 @@ TEST(SocketsTest, ConnectedPairIsEstablishedBothWays) {
   Socket server(accept(listener.fd(), nullptr, nullptr));
   ASSERT_GE(server.fd(), 0);
 
-  auto client_side = Matching(SocketProtocol::kTcp, 4, client_port);
+  auto client_side = MatchingSockets(SocketProtocol::kTcp, 4, client_port);
   ASSERT_EQ(client_side.size(), 1u);
   EXPECT_EQ(client_side[0].state, "ESTABLISHED");
   EXPECT_EQ(client_side[0].remote_address, "127.0.0.1");
@@ -117,7 +103,7 @@ TEST(SocketsTest, ConnectedPairIsEstablishedBothWays) {
   EXPECT_EQ(client_side[0].pid, CurrentProcessId());
 
   bool server_side_found = false;
-  for (const SocketEndpoint& e : Matching(SocketProtocol::kTcp, 4, port)) {
+  for (const SocketEndpoint& e : MatchingSockets(SocketProtocol::kTcp, 4, port)) {
     if (e.state != "ESTABLISHED") continue;
     server_side_found = true;
     EXPECT_EQ(e.remote_port, client_port);
@@ -131,7 +117,7 @@ TEST(SocketsTest, FindsOwnUdpSocket) {
   Socket s(socket(AF_INET, SOCK_DGRAM, 0));
   uint16_t port = BindLoopback(s.fd(), AF_INET);
   ASSERT_NE(port, 0);
-  auto found = Matching(SocketProtocol::kUdp, 4, port);
+  auto found = MatchingSockets(SocketProtocol::kUdp, 4, port);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].local_address, "127.0.0.1");
   EXPECT_EQ(found[0].state, "");
@@ -156,7 +142,7 @@ TEST(SocketsTest, FindsListenerOfChildWithChildPid) {
   unsigned port = 0;
   std::ifstream(ready) >> port;
   std::vector<SocketEndpoint> found;
-  if (port != 0) found = Matching(SocketProtocol::kTcp, 4, static_cast<uint16_t>(port));
+  if (port != 0) found = MatchingSockets(SocketProtocol::kTcp, 4, static_cast<uint16_t>(port));
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   std::filesystem::remove(ready);

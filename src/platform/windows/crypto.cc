@@ -351,11 +351,4 @@ Result<Digests> MultiDigest::Finish() {
   return d;
 }
 
-Result<std::array<uint8_t, 32>> Sha256(ByteSpan data) {
-  OTGUARD_ASSIGN_OR_RETURN(MultiDigest digest, MultiDigest::Create(DigestBit(DigestKind::kSha256)));
-  OTGUARD_RETURN_IF_ERROR(digest.Update(data));
-  OTGUARD_ASSIGN_OR_RETURN(Digests d, digest.Finish());
-  return *d.sha256;
-}
-
 }  // namespace otguard::platform

@@ -14,6 +14,7 @@
 
 #include "otguard/platform/processes.h"
 #include "otguard/platform/sockets.h"
+#include "platform/testing/socket_checks.h"
 #include "platform/windows/sockets_internal.h"
 #include "platform/windows/win_util.h"
 
@@ -111,18 +112,8 @@ void ExpectOwner(uint32_t owner, uint32_t pid) {
   EXPECT_EQ(owner, pid);
 }
 
-std::vector<SocketEndpoint> Matching(SocketProtocol protocol, int family, uint16_t local_port) {
-  std::vector<SocketEndpoint> out;
-  auto list = ListSockets();
-  EXPECT_TRUE(list.has_value()) << list.error().message();
-  if (!list) return out;
-  for (const SocketEndpoint& e : *list) {
-    if (e.protocol == protocol && e.family == family && e.local_port == local_port) {
-      out.push_back(e);
-    }
-  }
-  return out;
-}
+using test_support::ExpectListener;
+using test_support::MatchingSockets;
 
 void ExpectListenerFound(int family, const char* address) {
   Socket s(socket(family, SOCK_STREAM, IPPROTO_TCP));
@@ -130,13 +121,8 @@ void ExpectListenerFound(int family, const char* address) {
   if (port == 0 && family == AF_INET6) GTEST_SKIP() << "no IPv6 loopback here";
   ASSERT_NE(port, 0);
   ASSERT_EQ(listen(s.get(), 4), 0);
-  auto found = Matching(SocketProtocol::kTcp, family == AF_INET ? 4 : 6, port);
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].state, "LISTEN");
-  EXPECT_EQ(found[0].local_address, address);
-  EXPECT_EQ(found[0].remote_address, "");
-  EXPECT_EQ(found[0].remote_port, 0);
-  ExpectOwner(found[0].pid, CurrentProcessId());
+  uint32_t owner = ExpectListener(family == AF_INET ? 4 : 6, port, address);
+  ExpectOwner(owner, CurrentProcessId());
 }
 
 TEST_F(SocketsTest, FindsOwnIpv4Listener) { ExpectListenerFound(AF_INET, "127.0.0.1"); }
@@ -165,7 +151,7 @@ TEST_F(SocketsTest, ConnectedPairIsEstablishedBothWays) {
   ASSERT_EQ(send(server.get(), &byte, 1, 0), 1);
   ASSERT_EQ(recv(client.get(), &byte, 1, 0), 1);
 
-  auto client_side = Matching(SocketProtocol::kTcp, 4, client_port);
+  auto client_side = MatchingSockets(SocketProtocol::kTcp, 4, client_port);
   ASSERT_EQ(client_side.size(), 1u);
   EXPECT_EQ(client_side[0].state, "ESTABLISHED");
   EXPECT_EQ(client_side[0].remote_address, "127.0.0.1");
@@ -175,7 +161,7 @@ TEST_F(SocketsTest, ConnectedPairIsEstablishedBothWays) {
   EXPECT_EQ(client_side[0].pid, CurrentProcessId());
 
   bool server_side_found = false;
-  for (const SocketEndpoint& e : Matching(SocketProtocol::kTcp, 4, port)) {
+  for (const SocketEndpoint& e : MatchingSockets(SocketProtocol::kTcp, 4, port)) {
     if (e.state != "ESTABLISHED") continue;
     server_side_found = true;
     EXPECT_EQ(e.remote_port, client_port);
@@ -197,7 +183,7 @@ TEST_F(SocketsTest, FindsOwnUdpSocket) {
   char byte = 'x';
   ASSERT_EQ(sendto(s.get(), &byte, 1, 0, reinterpret_cast<sockaddr*>(&self), sizeof self), 1);
   ASSERT_EQ(recv(s.get(), &byte, 1, 0), 1);
-  auto found = Matching(SocketProtocol::kUdp, 4, port);
+  auto found = MatchingSockets(SocketProtocol::kUdp, 4, port);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].local_address, "127.0.0.1");
   EXPECT_EQ(found[0].state, "");
@@ -248,7 +234,7 @@ TEST_F(SocketsTest, FindsListenerOfChildWithChildPid) {
   UniqueHandle child(pi.hProcess);
   unsigned port = WaitForPort(ready);
   std::vector<SocketEndpoint> found;
-  if (port != 0) found = Matching(SocketProtocol::kTcp, 4, static_cast<uint16_t>(port));
+  if (port != 0) found = MatchingSockets(SocketProtocol::kTcp, 4, static_cast<uint16_t>(port));
   TerminateProcess(child.get(), 1);
   WaitForSingleObject(child.get(), 10'000);
   DeleteFileW(ready.c_str());
