@@ -12,6 +12,9 @@ void RegisterScanCommands(CLI::App& app, int* exit_code);       // scan, quarant
 void RegisterNbaCommands(CLI::App& app, int* exit_code);        // nba analyze|stats|learn|graph
 void RegisterInventoryCommands(CLI::App& app, int* exit_code);  // inventory
 void RegisterServiceCommands(CLI::App& app, int* exit_code);    // service install|uninstall|run
+void RegisterHuntCommands(CLI::App& app, int* exit_code);       // hunt
+void RegisterIocCommands(CLI::App& app, int* exit_code);        // ioc check|show|import-stix
+void RegisterAuditCommands(CLI::App& app, int* exit_code);      // audit
 
 }  // namespace otguard::cli
 

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   otguard::cli::RegisterScanCommands(app, &exit_code);
   otguard::cli::RegisterInventoryCommands(app, &exit_code);
   otguard::cli::RegisterServiceCommands(app, &exit_code);
+  otguard::cli::RegisterHuntCommands(app, &exit_code);
+  otguard::cli::RegisterIocCommands(app, &exit_code);
+  otguard::cli::RegisterAuditCommands(app, &exit_code);
 #ifdef OTGUARD_WITH_NBA  // Linux: network capture is a sensor's job, not a station's
   otguard::cli::RegisterNbaCommands(app, &exit_code);
 #endif

@@ -1,4 +1,5 @@
 // The names of platform enums as they appear in events and output: the same on every OS.
+#include "otguard/platform/autoruns.h"
 #include "otguard/platform/registry.h"
 #include "otguard/platform/services.h"
 #include "otguard/platform/signer.h"
@@ -76,6 +77,28 @@ const char* SignatureStateName(SignatureState state) {
 
 const char* SocketProtocolName(SocketProtocol protocol) {
   return protocol == SocketProtocol::kTcp ? "tcp" : "udp";
+}
+
+const char* AutorunKindName(AutorunKind kind) {
+  switch (kind) {
+    case AutorunKind::kRunKey:
+      return "run-key";
+    case AutorunKind::kWinlogon:
+      return "winlogon";
+    case AutorunKind::kStartupFolder:
+      return "startup-folder";
+    case AutorunKind::kScheduledTask:
+      return "scheduled-task";
+    case AutorunKind::kService:
+      return "service";
+    case AutorunKind::kCron:
+      return "cron";
+    case AutorunKind::kSystemdTimer:
+      return "systemd-timer";
+    case AutorunKind::kRcScript:
+      return "rc-script";
+  }
+  return "unknown";
 }
 
 }  // namespace otguard::platform

@@ -12,6 +12,7 @@
 
 #include "otguard/base/status.h"
 #include "otguard/base/stop_signal.h"
+#include "otguard/platform/packages.h"
 
 namespace otguard::platform {
 
@@ -40,11 +41,22 @@ struct ServiceInfo {
   std::string account;  // "LocalSystem", "NT AUTHORITY\\NetworkService", ...
   uint32_t pid = 0;     // when running
   bool driver = false;  // a kernel or file-system driver rather than a Win32 service
+  // Where it is configured: "HKLM\\SYSTEM\\CurrentControlSet\\Services\\<name>", the unit
+  // file ("/lib/systemd/system/ssh.service") or the SysV script ("/etc/init.d/cron").
+  std::string config_path;
 };
 
-// Every service and driver the SCM knows. Unimplemented on Linux (systemd units come with the
-// inventory issue).
+// Every service and driver the SCM knows. On Linux the systemd service units (unit files under
+// /etc/systemd/system, /run/systemd/system, /lib/systemd/system, /usr/lib/systemd/system, the
+// first of a name winning as systemd does) and SysV scripts in /etc/init.d without a unit: the
+// description and ExecStart from the unit file, the state and main pid from the unit's cgroup
+// (running when it has processes), the start type from the [Install] links (auto when a
+// *.wants/ link enables it, disabled when masked, manual otherwise). `binary_path` is the
+// ExecStart command line; `account` the User= (root when none).
 Result<std::vector<ServiceInfo>> ListServices();
+// The same, reading unit files under where.root (state then comes from the live host only when
+// where.root is empty).
+Result<std::vector<ServiceInfo>> ListServices(const ConfigRoot& where);
 
 const char* ServiceStateName(ServiceState state);         // "running", "stopped", ...
 const char* ServiceStartTypeName(ServiceStartType type);  // "auto", "manual", "disabled", ...

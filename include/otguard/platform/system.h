@@ -33,6 +33,11 @@ struct Hotfix {
 };
 Result<std::vector<Hotfix>> ListHotfixes();
 
+// The file version from a PE file's VS_FIXEDFILEINFO ("6.1.7601.23689"), as Windows Explorer
+// shows it (GetFileVersionInfo). NotFound when the file or its version resource is missing;
+// Unimplemented on Linux.
+Result<std::string> GetFileVersion(const std::string& path);
+
 }  // namespace otguard::platform
 
 #endif  // OTGUARD_PLATFORM_SYSTEM_H_

@@ -8,9 +8,10 @@
 
 namespace otguard::platform {
 
-Result<std::vector<ServiceInfo>> ListServices() {
+Result<std::vector<ServiceInfo>> ListServices(const ConfigRoot&) {
   return Unexpected(Unimplemented("listing services is not implemented on Linux yet"));
 }
+Result<std::vector<ServiceInfo>> ListServices() { return ListServices(ConfigRoot{}); }
 
 Status InstallService(const ServiceDefinition&) {
   return Unimplemented("service install: use a systemd unit on Linux");

@@ -129,4 +129,8 @@ Result<std::vector<Hotfix>> ListHotfixes() {
   return Unexpected(Unimplemented("installed patches are listed on Windows only"));
 }
 
+Result<std::string> GetFileVersion(const std::string&) {
+  return Unexpected(Unimplemented("file version resources are a Windows concept"));
+}
+
 }  // namespace otguard::platform

@@ -373,6 +373,9 @@ void WINAPI ServiceMain(DWORD argc, wchar_t** argv) {
 
 }  // namespace
 
+// The registry is the live host's; an offline hive is not read.
+Result<std::vector<ServiceInfo>> ListServices(const ConfigRoot&) { return ListServices(); }
+
 Result<std::vector<ServiceInfo>> ListServices() {
   OTGUARD_ASSIGN_OR_RETURN(ScHandle scm,
                            OpenManager(SC_MANAGER_ENUMERATE_SERVICE | SC_MANAGER_CONNECT));

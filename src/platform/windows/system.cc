@@ -249,4 +249,8 @@ Result<std::vector<Hotfix>> ListHotfixes() {
   return found.Take();
 }
 
+Result<std::string> GetFileVersion(const std::string&) {
+  return Unexpected(Unimplemented("GetFileVersion: not yet"));
+}
+
 }  // namespace otguard::platform

@@ -1,0 +1,162 @@
+// Indicators of compromise: the model of an IOC pack, its loader (TOML files, format 1,
+// docs/ioc-packs.md) and the STIX 2.1 import. Packs are data: the MsraMiner pack is
+// data/ioc/msraminer.toml, compiled into the binary as the built-in pack.
+//
+// An indicator describes one kind of object (a file, a process, a service ...) by conditions.
+// Every condition an indicator sets must hold (AND); a condition with several values holds when
+// any value matches (OR). Text conditions are globs: '*' any run of characters, '?' one
+// character, compared case-insensitively (ASCII). Path globs are the same, except that '*' stays
+// within one path component and '**' crosses components; on Windows paths compare
+// case-insensitively with '\\' and '/' equal, and %SystemRoot%, %WinDir%, %SystemDrive%,
+// %ProgramFiles%, %ProgramFiles(x86)%, %ProgramData%, %AppData% style variables are expanded at
+// hunt time.
+//
+// Thread-safety: a Pack is a plain value; the functions are thread-safe.
+#ifndef OTGUARD_HOST_IOC_H_
+#define OTGUARD_HOST_IOC_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "otguard/base/status.h"
+
+namespace otguard::host {
+
+enum class Severity { kInfo, kLow, kMedium, kHigh, kCritical };
+const char* SeverityName(Severity severity);  // "info", "low", "medium", "high", "critical"
+Result<Severity> ParseSeverity(std::string_view name);
+
+enum class IndicatorKind {
+  kFile,            // files by path glob (and/or name, hashes, YARA)
+  kProcess,         // running processes
+  kService,         // services (Windows SCM, Linux systemd units)
+  kRegistry,        // Windows registry keys and values
+  kListeningPort,   // a local port this host listens on
+  kRemoteEndpoint,  // connections to remote ports / addresses; domains in commands and hosts
+  kScheduledTask,   // scheduled tasks (Windows), cron entries and timers (Linux)
+  kAutorun,         // any autorun (Run keys, startup folders, cron, rc scripts ...)
+};
+const char* IndicatorKindName(IndicatorKind kind);  // "file", "process", "service", ...
+Result<IndicatorKind> ParseIndicatorKind(std::string_view name);
+
+enum class TargetOs { kAny, kWindows, kLinux };
+
+struct Indicator {
+  std::string id;     // unique in its pack: "service-description"
+  std::string title;  // one line for people: "Service with MsraMiner's description template"
+  IndicatorKind kind = IndicatorKind::kFile;
+  Severity severity = Severity::kHigh;
+  std::string technique;  // MITRE ATT&CK for ICS technique id: "T0849" (IcsTechniqueName knows)
+  TargetOs os = TargetOs::kAny;
+  std::string remediation;  // advice for the plan's steps of this indicator; may be ""
+  std::vector<std::string> references;
+
+  // --- conditions (which ones apply depends on `kind`; the loader rejects the others) ---
+  // file: path globs; process: image path globs; service: binary path globs;
+  // autorun/scheduled-task: image path globs.
+  std::vector<std::string> paths;
+  // process: image path must NOT match any of these (e.g. spoolsv.exe outside System32).
+  std::vector<std::string> not_paths;
+  // file, process, service, scheduled-task, autorun: name globs (file name, process image name,
+  // service key name, task name / path, autorun name).
+  std::vector<std::string> names;
+  // process, service: the name is one word of each list, in order, with an optional extension
+  // (".exe", ".dll"): {Windows, Network} + {Update, Time} + {Service, Host} matches
+  // "NetworkTimeHost". Compared case-insensitively.
+  std::vector<std::vector<std::string>> name_words;
+  // process: the parent's image name matches one of / none of these. A process whose parent has
+  // exited matches neither kind of condition.
+  std::vector<std::string> parents;
+  std::vector<std::string> not_parents;
+  // process: command line globs; scheduled-task/autorun/service: the command it runs.
+  std::vector<std::string> command_lines;
+  // service: description and display-name globs.
+  std::vector<std::string> descriptions;
+  std::vector<std::string> display_names;
+  // service: ServiceDll path globs, and whether the ServiceDll must carry the service's own name
+  // ("<name>.dll" in System32 or SysWOW64: MsraMiner's random three-word services).
+  std::vector<std::string> service_dlls;
+  bool dll_named_like_service = false;
+  // process: also end its parent first (the responders ended svchost.exe before the miner,
+  // which it would otherwise restart).
+  bool end_parent = false;
+  // registry: the key ("HKLM\\SYSTEM\\CurrentControlSet\\Services", hive abbreviations HKLM,
+  // HKU, HKCU, HKCR), optional value-name globs (none: the key's existence is the indicator),
+  // optional data globs (string data, or decimal numbers).
+  std::string registry_key;
+  std::vector<std::string> value_names;
+  std::vector<std::string> value_data;
+  // listening-port / remote-endpoint: "tcp", "udp" or "" (both); ports.
+  std::string protocol;
+  std::vector<uint16_t> ports;
+  // remote-endpoint: remote addresses (IPv4/IPv6, or CIDR "45.76.0.0/16"); domains ("x.club" or
+  // "*.njaavfxcgk3.club"), looked for in command lines, autoruns and the hosts file. A
+  // remote-endpoint indicator with ports and addresses needs both to match one connection.
+  std::vector<std::string> addresses;
+  std::vector<std::string> domains;
+  // file (and the images of process/service/autorun objects): lower-case hex digests.
+  std::vector<std::string> md5;
+  std::vector<std::string> sha1;
+  std::vector<std::string> sha256;
+  // file: YARA rule source applied to the files the hunt reads (Linux builds with libyara).
+  std::string yara;
+};
+
+struct Pack {
+  int format = 1;           // the pack format this file uses
+  std::string id;           // "msraminer"
+  std::string name;         // "MsraMiner (NrsMiner, WannaMine 1.0-4.x)"
+  std::string version;      // of the content: "2026.11.27"
+  std::string description;  // may be ""
+  std::vector<std::string> references;
+  // Advice the plan ends with when this pack found something (patch, scanner, passwords ...).
+  std::vector<std::string> prevention;
+  std::string origin;  // where it was loaded from ("built-in", a file path); set by the loader
+  std::vector<Indicator> indicators;
+};
+
+constexpr int kPackFormat = 1;
+
+// Parses and validates a pack. `origin` names the source in errors, which read
+// "<origin>:<line>:<column>: <what>" (InvalidArgument): TOML syntax, unknown or mistyped keys,
+// a condition the kind does not have, an indicator without conditions, a bad glob, hash,
+// address, port, severity or technique, a duplicate id, an unsupported format.
+Result<Pack> ParsePack(std::string_view text, const std::string& origin);
+Result<Pack> LoadPackFile(const std::string& path);
+
+// Serializes a pack as format-1 TOML that ParsePack reads back to the same pack.
+std::string PackToToml(const Pack& pack);
+
+// The packs compiled into otguard (data/ioc/*.toml): MsraMiner.
+std::vector<Pack> BuiltinPacks();
+
+// The ATT&CK for ICS technique name for an id ("T0849" -> "Masquerading"); "" when unknown.
+std::string_view IcsTechniqueName(std::string_view id);
+
+// STIX 2.1 (OASIS, 2021) import: every `indicator` object of a bundle with pattern_type "stix"
+// becomes indicators of one pack. Supported comparisons: file:hashes.MD5 / 'SHA-1' / 'SHA-256',
+// file:name, domain-name:value, ipv4-addr:value, ipv6-addr:value (also CIDR),
+// network-traffic:dst_port, network-traffic:dst_ref.value, url:value (its host), joined by AND
+// within one observation and OR anywhere. Everything else (other objects or properties, MATCHES
+// and other operators, FOLLOWEDBY, qualifiers, negation) is reported in `unsupported` with the
+// indicator's id and the pattern text: an OR branch that cannot be expressed is left out; an
+// indicator with an AND it cannot express exactly is left out whole (never widened).
+struct StixImport {
+  Pack pack;
+  struct Unsupported {
+    std::string stix_id;  // "indicator--..."
+    std::string part;     // the pattern text left out
+    std::string reason;
+  };
+  std::vector<Unsupported> unsupported;
+  size_t indicators_seen = 0;  // indicator objects in the bundle
+};
+// InvalidArgument for a bundle that is not JSON, not a STIX bundle, or has a pattern that does
+// not parse ("<origin>: indicator--...: <what> at offset N").
+Result<StixImport> ImportStixBundle(std::string_view json_text, const std::string& origin);
+
+}  // namespace otguard::host
+
+#endif  // OTGUARD_HOST_IOC_H_

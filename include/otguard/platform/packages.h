@@ -1,0 +1,44 @@
+// Installed software: Debian packages (dpkg's database) on Linux, the programs listed under the
+// Uninstall keys on Windows; and, on Linux, which package owns a file (the inventory's
+// stand-in for a Windows signer).
+//
+// Thread-safety: all functions are thread-safe.
+#ifndef OTGUARD_PLATFORM_PACKAGES_H_
+#define OTGUARD_PLATFORM_PACKAGES_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "otguard/base/status.h"
+
+namespace otguard::platform {
+
+struct InstalledPackage {
+  std::string name;          // "openssh-server"; on Windows the DisplayName
+  std::string version;       // "1:9.2p1-2+deb12u3"; DisplayVersion
+  std::string architecture;  // "amd64", "all"; on Windows "x86" for Wow6432Node entries, else ""
+  std::string publisher;     // Maintainer on Linux, Publisher on Windows; may be ""
+  std::string installed_on;  // Windows InstallDate as recorded ("20170315"); "" on Linux
+  std::string source;        // "dpkg", "uninstall"
+};
+
+// Options shared by the readers of on-disk configuration: `root` is prepended to every path
+// read (a mounted image of another host's disk, or a test tree); "" is the live host.
+struct ConfigRoot {
+  std::string root;
+};
+
+// Installed packages, sorted by name. Linux: only packages dpkg reports as installed
+// ("install ok installed"); NotFound when there is no dpkg database (an RPM distribution).
+Result<std::vector<InstalledPackage>> ListPackages(const ConfigRoot& where = {});
+
+// For each of `paths` (absolute, on the live host or under where.root) that a package installed,
+// the package's name ("openssh-server"); paths no package owns are absent. Unimplemented on
+// Windows (GetFileSignature tells who made a file there).
+Result<std::map<std::string, std::string>> OwningPackages(const std::vector<std::string>& paths,
+                                                          const ConfigRoot& where = {});
+
+}  // namespace otguard::platform
+
+#endif  // OTGUARD_PLATFORM_PACKAGES_H_
