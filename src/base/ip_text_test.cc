@@ -1,0 +1,46 @@
+#include "otguard/base/ip_text.h"
+
+#include <gtest/gtest.h>
+
+namespace otguard {
+namespace {
+
+TEST(IpTextTest, ParsesAddressesAndPrefixes) {
+  auto p = ParseIpPrefix("45.76.0.0/16");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->family, 4);
+  EXPECT_EQ(p->length, 16);
+  EXPECT_TRUE(IpPrefixContains(*p, "45.76.185.56"));
+  EXPECT_FALSE(IpPrefixContains(*p, "45.77.11.148"));
+  EXPECT_TRUE(IpPrefixContains(*p, "::ffff:45.76.1.2"));  // v4-mapped, as Linux lists it
+
+  auto one = ParseIpPrefix("104.238.149.229");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->length, 32);
+  EXPECT_TRUE(IpPrefixContains(*one, "104.238.149.229"));
+  EXPECT_FALSE(IpPrefixContains(*one, "104.238.149.228"));
+
+  auto v6 = ParseIpPrefix("2001:DB8::/32");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(IpPrefixContains(*v6, "2001:db8:1::5"));
+  EXPECT_FALSE(IpPrefixContains(*v6, "2001:db9::5"));
+  EXPECT_FALSE(IpPrefixContains(*v6, "10.0.0.1"));
+  EXPECT_EQ(IpPrefixText(*v6), "2001:db8::/32");
+  EXPECT_EQ(IpPrefixText(*ParseIpPrefix("::ffff:1.2.3.4")), "::ffff:102:304");
+  EXPECT_EQ(IpPrefixText(*ParseIpPrefix("fe80:0:0:0:0:0:0:1")), "fe80::1");
+  EXPECT_EQ(IpPrefixText(*ParseIpPrefix("::")), "::");
+  EXPECT_EQ(IpPrefixText(*ParseIpPrefix("1:0:0:2:0:0:0:3")), "1:0:0:2::3");
+}
+
+TEST(IpTextTest, RefusesWhatIsNotAnAddress) {
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/08",
+        ":::", "1:2:3:4:5:6:7:8:9", "1::2::3", "12345::", "::1/129", "fe80::1%eth0", "a.b.c.d",
+        "1.2.3.4 ", "1:2:3:4:5:6:7::8", ":1::"}) {
+    EXPECT_FALSE(ParseIpPrefix(bad)) << bad;
+  }
+  EXPECT_FALSE(IpPrefixContains(*ParseIpPrefix("10.0.0.0/8"), "not an address"));
+}
+
+}  // namespace
+}  // namespace otguard
