@@ -48,11 +48,16 @@ struct ServiceInfo {
 
 // Every service and driver the SCM knows. On Linux the systemd service units (unit files under
 // /etc/systemd/system, /run/systemd/system, /lib/systemd/system, /usr/lib/systemd/system, the
-// first of a name winning as systemd does) and SysV scripts in /etc/init.d without a unit: the
-// description and ExecStart from the unit file, the state and main pid from the unit's cgroup
-// (running when it has processes), the start type from the [Install] links (auto when a
-// *.wants/ link enables it, disabled when masked, manual otherwise). `binary_path` is the
-// ExecStart command line; `account` the User= (root when none).
+// first of a name winning as systemd does, with their <unit>.d/*.conf drop-ins applied; named
+// with their suffix, "ssh.service"; templates and aliases left out) and SysV scripts in
+// /etc/init.d without a unit (named "cron", the LSB Short-Description as description, auto when
+// an /etc/rc[2-5].d/S link starts them): the description and ExecStart from the unit file, the
+// state from the unit's cgroup (running when it has processes; `pid` is the first one listed,
+// as the main pid is only known to systemd over D-Bus; kUnknown when systemd manages no cgroups,
+// as in a container), the start type from the [Install] links (auto when a *.wants/ or
+// *.requires/ link enables it, disabled when masked, manual otherwise). `binary_path` is the
+// first ExecStart= command line without systemd's prefixes ("-", "@", "+" ...); `account` the
+// User= (root when none). NotFound when there is neither a unit directory nor /etc/init.d.
 Result<std::vector<ServiceInfo>> ListServices();
 // The same, reading unit files under where.root (state then comes from the live host only when
 // where.root is empty).
