@@ -1,3 +1,4 @@
+// The records of an Inventory (docs/event-schema.md, "Inventory records").
 #include "otguard/host/inventory_events.h"
 
 #include <string>
@@ -5,6 +6,13 @@
 #include "otguard/base/time_format.h"
 
 namespace otguard::host {
+namespace internal {
+// The program file a service starts (src/host/inventory.cc), so its record names the image
+// the images collector hashed for it.
+std::string ServiceImagePath(const platform::ServiceInfo& service,
+                             const std::vector<platform::Autorun>& autoruns);
+}  // namespace internal
+
 namespace {
 
 using Json = nlohmann::json;
@@ -33,6 +41,25 @@ const char* OutcomeWord(const Status& status) {
 
 void SetIfNotEmpty(Json& object, const char* key, const std::string& value) {
   if (!value.empty()) object[key] = value;
+}
+
+// ECS `hash.*` of an image that was read (a file that could not be read has none).
+void AddHashes(Json& object, const ImageInfo& image) {
+  if (image.sha256.empty()) return;
+  object["hash"] = {{"md5", image.md5}, {"sha1", image.sha1}, {"sha256", image.sha256}};
+}
+
+// ECS `code_signature.*`: `exists` is false for an unsigned file; `valid` says the signature
+// matches the content, `trusted` that its chain ends at a trusted root as well.
+Json CodeSignature(const platform::FileSignature& signature) {
+  using platform::SignatureState;
+  bool exists = signature.state != SignatureState::kUnsigned;
+  Json ecs = {{"exists", exists}, {"status", platform::SignatureStateName(signature.state)}};
+  if (!exists) return ecs;
+  ecs["trusted"] = signature.state == SignatureState::kTrusted;
+  ecs["valid"] = signature.state != SignatureState::kInvalid;
+  SetIfNotEmpty(ecs, "subject_name", signature.subject);
+  return ecs;
 }
 
 Json HostRecord(const Inventory& inv) {
@@ -68,6 +95,11 @@ Json ProcessRecord(const Inventory& inv, const platform::ProcessInfo& p) {
   if (p.command_line) process["command_line"] = *p.command_line;
   if (!p.user.empty()) process["user"] = {{"name", p.user}};
   if (p.start_time_ns != 0) process["start"] = Rfc3339UtcFromNs(p.start_time_ns);
+  if (const ImageInfo* image = p.executable.empty() ? nullptr : FindImage(inv, p.executable)) {
+    AddHashes(process, *image);
+    if (image->signature) process["code_signature"] = CodeSignature(*image->signature);
+    if (!image->package.empty()) record["package"] = {{"name", image->package}};
+  }
   record["process"] = process;
   return record;
 }
@@ -83,6 +115,14 @@ Json ServiceRecord(const Inventory& inv, const platform::ServiceInfo& s) {
   SetIfNotEmpty(extra, "binary_path", s.binary_path);
   SetIfNotEmpty(extra, "dll", s.service_dll);
   SetIfNotEmpty(extra, "account", s.account);
+  SetIfNotEmpty(extra, "config_path", s.config_path);
+  std::string image_path = internal::ServiceImagePath(s, inv.autoruns);
+  SetIfNotEmpty(extra, "image", image_path);
+  // The hashes of the two files a service runs, so a changed ServiceDll shows on the service.
+  const ImageInfo* image = image_path.empty() ? nullptr : FindImage(inv, image_path);
+  if (image != nullptr) SetIfNotEmpty(extra, "image_sha256", image->sha256);
+  const ImageInfo* dll = s.service_dll.empty() ? nullptr : FindImage(inv, s.service_dll);
+  if (dll != nullptr) SetIfNotEmpty(extra, "dll_sha256", dll->sha256);
   if (s.pid != 0) record["process"] = {{"pid", s.pid}};
   record["otguard"]["service"] = extra;
   return record;
@@ -116,6 +156,73 @@ Json HotfixRecord(const Inventory& inv, const platform::Hotfix& h) {
   return record;
 }
 
+Json InterfaceRecord(const Inventory& inv, const platform::NetworkInterface& i) {
+  Json record = Record(inv, "otguard.inventory.interface");
+  Json extra = {{"name", i.name},
+                {"mtu", i.mtu},
+                {"up", i.up},
+                {"loopback", i.loopback},
+                {"addresses", i.addresses}};
+  SetIfNotEmpty(extra, "description", i.description);
+  SetIfNotEmpty(extra, "mac", i.mac);
+  record["otguard"]["interface"] = extra;
+  return record;
+}
+
+// ECS `package.*`; `package.type` is where it was found (`dpkg`, `uninstall`).
+Json PackageRecord(const Inventory& inv, const platform::InstalledPackage& p) {
+  Json record = Record(inv, "otguard.inventory.package");
+  Json package = {{"name", p.name}, {"type", p.source}};
+  SetIfNotEmpty(package, "version", p.version);
+  SetIfNotEmpty(package, "architecture", p.architecture);
+  SetIfNotEmpty(package, "installed", p.installed_on);
+  record["package"] = package;
+  Json extra = Json::object();
+  SetIfNotEmpty(extra, "publisher", p.publisher);
+  if (!extra.empty()) record["otguard"]["package"] = extra;
+  return record;
+}
+
+Json AutorunRecord(const Inventory& inv, const platform::Autorun& a) {
+  Json record = Record(inv, "otguard.inventory.autorun");
+  Json extra = {{"kind", platform::AutorunKindName(a.kind)},
+                {"location", a.location},
+                {"name", a.name},
+                {"command", a.command},
+                {"enabled", a.enabled}};
+  SetIfNotEmpty(extra, "image", a.image);
+  SetIfNotEmpty(extra, "user", a.user);
+  SetIfNotEmpty(extra, "schedule", a.schedule);
+  record["otguard"]["autorun"] = extra;
+  const ImageInfo* image = a.image.empty() ? nullptr : FindImage(inv, a.image);
+  if (image != nullptr && !image->sha256.empty()) {
+    record["file"] = {{"hash", {{"sha256", image->sha256}}}};
+  }
+  return record;
+}
+
+// One per distinct program file: what a server keeps as the host's hash table.
+Json ImageRecord(const Inventory& inv, const ImageInfo& image) {
+  Json record = Record(inv, "otguard.inventory.image");
+  Json file = {{"path", image.path}, {"size", image.size}};
+  AddHashes(file, image);
+  if (image.signature) {
+    const platform::FileSignature& signature = *image.signature;
+    file["code_signature"] = CodeSignature(signature);
+    Json extra = Json::object();
+    SetIfNotEmpty(extra, "issuer", signature.issuer);
+    SetIfNotEmpty(extra, "thumbprint_sha1", signature.thumbprint_sha1);
+    if (signature.state != platform::SignatureState::kUnsigned)
+      extra["catalog"] = signature.catalog;
+    SetIfNotEmpty(extra, "catalog_path", signature.catalog_path);
+    if (!extra.empty()) record["otguard"]["code_signature"] = extra;
+  }
+  record["file"] = file;
+  if (!image.package.empty()) record["package"] = {{"name", image.package}};
+  if (!image.error.empty()) record["error"] = {{"message", image.error}};
+  return record;
+}
+
 }  // namespace
 
 std::vector<Json> InventoryRecords(const Inventory& inv) {
@@ -125,6 +232,10 @@ std::vector<Json> InventoryRecords(const Inventory& inv) {
   for (const auto& s : inv.services) records.push_back(ServiceRecord(inv, s));
   for (const auto& e : inv.sockets) records.push_back(SocketRecord(inv, e));
   for (const auto& h : inv.hotfixes) records.push_back(HotfixRecord(inv, h));
+  for (const auto& i : inv.interfaces) records.push_back(InterfaceRecord(inv, i));
+  for (const auto& p : inv.packages) records.push_back(PackageRecord(inv, p));
+  for (const auto& a : inv.autoruns) records.push_back(AutorunRecord(inv, a));
+  for (const auto& image : inv.images) records.push_back(ImageRecord(inv, image));
   return records;
 }
 

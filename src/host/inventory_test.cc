@@ -4,22 +4,41 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 
+#include "otguard/base/bytes.h"
 #include "otguard/host/inventory_events.h"
+#include "otguard/platform/crypto.h"
 #include "otguard/platform/process.h"
+#include "testing/temp_dir.h"
 
 namespace otguard::host {
+// src/host/inventory.cc
+namespace internal {
+std::string ServiceImagePath(const platform::ServiceInfo& service,
+                             const std::vector<platform::Autorun>& autoruns);
+Result<size_t> CollectImages(Inventory& inv, const InventoryOptions& options);
+}  // namespace internal
+
 namespace {
 
+using testutil::TempDir;
+
+InventoryOptions Only(std::set<std::string> names) {
+  InventoryOptions options;
+  options.only = std::move(names);
+  return options;
+}
+
 TEST(InventoryTest, UnknownCollectorIsRejected) {
-  auto inv = TakeInventory({.only = {"processes", "gpus"}});
+  auto inv = TakeInventory(Only({"processes", "gpus"}));
   ASSERT_FALSE(inv.has_value());
   EXPECT_EQ(inv.error().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(inv.error().message().find("gpus"), std::string::npos);
 }
 
 TEST(InventoryTest, RunsOnlyTheCollectorsAsked) {
-  auto inv = TakeInventory({.only = {"processes"}});
+  auto inv = TakeInventory(Only({"processes"}));
   ASSERT_TRUE(inv.has_value());
   ASSERT_EQ(inv->collectors.size(), 1u);
   EXPECT_EQ(inv->collectors[0].name, "processes");
@@ -76,7 +95,7 @@ TEST(InventoryTest, RecordsFollowTheEventSchema) {
 TEST(InventoryTest, FailedCollectorIsAnOutcomeNotAnError) {
   // Hotfixes do not exist on Linux; on Windows the list may be empty. Either way the
   // inventory stands and says what happened.
-  auto inv = TakeInventory({.only = {"hotfixes"}});
+  auto inv = TakeInventory(Only({"hotfixes"}));
   ASSERT_TRUE(inv.has_value());
   ASSERT_EQ(inv->collectors.size(), 1u);
   const CollectorOutcome& outcome = inv->collectors[0];
@@ -85,6 +104,237 @@ TEST(InventoryTest, FailedCollectorIsAnOutcomeNotAnError) {
     auto records = InventoryRecords(*inv);
     EXPECT_EQ(records[0]["otguard"]["collectors"][0]["status"], "unsupported");
     EXPECT_TRUE(records[0]["otguard"]["collectors"][0]["message"].is_string());
+  }
+}
+
+TEST(InventoryTest, UnderARootOnlyThatSystemIsDescribed) {
+  TempDir dir;
+  InventoryOptions options;
+  options.root.root = dir.path();
+  auto inv = TakeInventory(options);
+  ASSERT_TRUE(inv.has_value());
+  std::vector<std::string> ran;
+  for (const auto& c : inv->collectors) ran.push_back(c.name);
+  EXPECT_EQ(ran, (std::vector<std::string>{"services", "packages", "autoruns", "images"}));
+  EXPECT_TRUE(inv->processes.empty());
+  options.only = {"processes", "images"};
+  auto mixed = TakeInventory(options);
+  ASSERT_FALSE(mixed.has_value());
+  EXPECT_EQ(mixed.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(mixed.error().message().find("processes"), std::string::npos);
+}
+
+// ---- The images collector ----
+
+platform::ProcessInfo Process(uint32_t pid, std::string executable) {
+  platform::ProcessInfo p;
+  p.pid = pid;
+  p.name = "p";
+  p.executable = std::move(executable);
+  return p;
+}
+
+platform::Autorun AutorunOf(std::string image) {
+  platform::Autorun a;
+  a.kind = platform::AutorunKind::kCron;
+  a.command = image + " --now";
+  a.image = std::move(image);
+  return a;
+}
+
+Inventory Images(Inventory inv, uint64_t max_size = uint64_t{1} << 30) {
+  InventoryOptions options;
+  options.max_image_size = max_size;
+  auto n = internal::CollectImages(inv, options);
+  EXPECT_TRUE(n.has_value()) << n.error().ToString();
+  if (n) {
+    EXPECT_EQ(*n, inv.images.size());
+  }
+  return inv;
+}
+
+TEST(InventoryImagesTest, DigestsAreThoseOfTheFile) {
+  TempDir dir;
+  std::string abc = dir.Write("abc", "abc");
+  // The FIPS 180 / RFC 1321 test vectors; a million bytes spans many 64 KiB reads.
+  std::string million = dir.Write("million", std::string(1000000, 'a'));
+  Inventory inv;
+  inv.processes = {Process(10, abc)};
+  inv.autoruns = {AutorunOf(million)};
+  inv = Images(std::move(inv));
+  ASSERT_EQ(inv.images.size(), 2u);
+  const ImageInfo* one = FindImage(inv, abc);
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(one->size, 3u);
+  EXPECT_EQ(one->md5, "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(one->sha1, "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(one->sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(one->error, "");
+  const ImageInfo* two = FindImage(inv, million);
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->size, 1000000u);
+  EXPECT_EQ(two->md5, "7707d6ae4e027c70eea2a935c2296f21");
+  EXPECT_EQ(two->sha1, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  EXPECT_EQ(two->sha256, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(InventoryImagesTest, LargerThanTheLimitIsNotReadButSaysSo) {
+  TempDir dir;
+  std::string at_limit = dir.Write("at-limit", std::string(10, 'x'));
+  std::string over = dir.Write("over", std::string(11, 'x'));
+  Inventory inv;
+  inv.autoruns = {AutorunOf(at_limit), AutorunOf(over)};
+  inv = Images(std::move(inv), 10);
+  const ImageInfo* ok = FindImage(inv, at_limit);
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(ok->error, "");
+  EXPECT_EQ(ok->sha256.size(), 64u);
+  const ImageInfo* big = FindImage(inv, over);
+  ASSERT_NE(big, nullptr);
+  EXPECT_EQ(big->error, "larger than 10 bytes");
+  EXPECT_EQ(big->size, 11u);
+  EXPECT_EQ(big->sha256, "");
+  EXPECT_EQ(big->md5, "");
+}
+
+TEST(InventoryImagesTest, MissingFilesAndDirectoriesAreErrorsNotFailures) {
+  TempDir dir;
+  std::string missing = dir.File("no-such-program");
+  std::string directory = dir.Mkdir("a-directory");
+  Inventory inv;
+  inv.processes = {Process(10, missing), Process(11, directory), Process(12, "")};
+  inv = Images(std::move(inv));
+  ASSERT_EQ(inv.images.size(), 2u);  // a process without a known image adds none
+  ASSERT_NE(FindImage(inv, missing), nullptr);
+  EXPECT_EQ(FindImage(inv, missing)->error, "not found");
+  EXPECT_EQ(FindImage(inv, missing)->sha256, "");
+  ASSERT_NE(FindImage(inv, directory), nullptr);
+  EXPECT_NE(FindImage(inv, directory)->error.find("not a regular file"), std::string::npos);
+}
+
+TEST(InventoryImagesTest, OneRecordPerFileWhoeverNamesIt) {
+  TempDir dir;
+  std::string tool = dir.Write("tool", "#!/bin/sh\n");
+  std::string dll = dir.Write("plant.dll", "MZ");
+  Inventory inv;
+  inv.processes = {Process(10, tool), Process(11, tool)};
+  inv.autoruns = {AutorunOf(tool)};
+  platform::ServiceInfo service;
+  service.name = "plant";
+  service.binary_path = "\"" + tool + "\" -k plant";
+  service.service_dll = dll;
+  inv.services = {service};
+  inv = Images(std::move(inv));
+  ASSERT_EQ(inv.images.size(), 2u);
+  EXPECT_EQ(FindImage(inv, tool)->path, tool);
+  EXPECT_EQ(FindImage(inv, dll)->size, 2u);
+}
+
+TEST(InventoryImagesTest, WindowsPathsMatchWithoutCaseOrSlashKind) {
+  Inventory inv;
+  inv.processes = {Process(10, "C:\\OtguardNoSuchDir\\Tool.EXE"),
+                   Process(11, "C:\\OtguardNoSuchDir\\b.exe")};
+  inv.autoruns = {AutorunOf("c:/otguardnosuchdir/tool.exe"),
+                  AutorunOf("C:\\OtguardNoSuchDir\\a.exe")};
+  inv = Images(std::move(inv));
+  ASSERT_EQ(inv.images.size(), 3u);
+  const ImageInfo* tool = FindImage(inv, "c:\\OTGUARDNOSUCHDIR\\tool.exe");
+  ASSERT_NE(tool, nullptr);
+  EXPECT_EQ(tool->path, "C:\\OtguardNoSuchDir\\Tool.EXE");  // as first named (the process)
+  EXPECT_EQ(FindImage(inv, "C:/OtguardNoSuchDir/A.exe")->path, "C:\\OtguardNoSuchDir\\a.exe");
+  EXPECT_EQ(FindImage(inv, "C:\\OtguardNoSuchDir\\c.exe"), nullptr);
+  // POSIX paths keep their case.
+  EXPECT_EQ(FindImage(inv, "/otguardnosuchdir/tool.exe"), nullptr);
+}
+
+TEST(InventoryImagesTest, FindImageFindsEachOfMany) {
+  TempDir dir;
+  Inventory inv;
+  for (uint32_t i = 0; i < 50; ++i) {
+    inv.processes.push_back(Process(i, dir.File("missing-" + std::to_string(i * 7919 % 50))));
+  }
+  inv = Images(std::move(inv));
+  ASSERT_EQ(inv.images.size(), 50u);
+  for (uint32_t i = 0; i < 50; ++i) {
+    const ImageInfo* image = FindImage(inv, dir.File("missing-" + std::to_string(i)));
+    ASSERT_NE(image, nullptr) << i;
+    EXPECT_EQ(image->path, dir.File("missing-" + std::to_string(i)));
+  }
+  EXPECT_EQ(FindImage(inv, dir.File("missing-50")), nullptr);
+  EXPECT_EQ(FindImage(Inventory{}, dir.File("missing-1")), nullptr);
+}
+
+TEST(InventoryImagesTest, ServiceCommandLinesNameTheirProgram) {
+  auto image = [](const std::string& command) {
+    platform::ServiceInfo s;
+    s.binary_path = command;
+    return internal::ServiceImagePath(s, {});
+  };
+  EXPECT_EQ(image("\"C:\\Program Files\\Plant\\hist.exe\" -k x"),
+            "C:\\Program Files\\Plant\\hist.exe");
+  // Unquoted with a space: Windows tries "C:\Program.exe" first; the plant's intent is this.
+  EXPECT_EQ(image("C:\\Program Files\\Plant\\hist.exe -k x"), "C:\\Program Files\\Plant\\hist.exe");
+  EXPECT_EQ(image("\\??\\C:\\Plant\\drv.sys"), "C:\\Plant\\drv.sys");
+  EXPECT_EQ(image("/usr/sbin/sshd -D"), "/usr/sbin/sshd");
+  EXPECT_EQ(image("-/usr/bin/plant-agent --x"), "/usr/bin/plant-agent");  // systemd prefixes
+  EXPECT_EQ(image("@/usr/bin/plant-agent plant"), "/usr/bin/plant-agent");
+  EXPECT_EQ(image("plant-agent --x"), "");  // not a path: no guess
+  EXPECT_EQ(image(""), "");
+  // The autorun reader's resolution of the same command wins.
+  platform::ServiceInfo s;
+  s.binary_path = "svchost.exe -k netsvcs";
+  platform::Autorun a = AutorunOf("C:\\Windows\\System32\\svchost.exe");
+  a.command = s.binary_path;
+  EXPECT_EQ(internal::ServiceImagePath(s, {a}), "C:\\Windows\\System32\\svchost.exe");
+}
+
+std::string FileSha256(const std::string& path) {
+  std::string data = testutil::ReadAll(path);
+  auto digest =
+      platform::Sha256(ByteSpan(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  return digest ? HexEncode(*digest) : "";
+}
+
+TEST(InventoryImagesTest, OnlyImagesRunsTheListsItHashes) {
+  auto inv = TakeInventory(Only({"images"}));
+  ASSERT_TRUE(inv.has_value());
+  std::vector<std::string> ran;
+  for (const auto& c : inv->collectors) ran.push_back(c.name);
+  EXPECT_EQ(ran, (std::vector<std::string>{"processes", "services", "autoruns", "images"}));
+  EXPECT_TRUE(inv->collectors.back().status.ok()) << inv->collectors.back().status.ToString();
+  for (const ImageInfo& image : inv->images) EXPECT_EQ(FindImage(*inv, image.path), &image);
+  // This test's own executable is hashed, and its record carries the hash.
+  auto self = std::find_if(inv->processes.begin(), inv->processes.end(),
+                           [](const auto& p) { return p.pid == platform::CurrentProcessId(); });
+  ASSERT_NE(self, inv->processes.end());
+  ASSERT_FALSE(self->executable.empty());
+  const ImageInfo* image = FindImage(*inv, self->executable);
+  ASSERT_NE(image, nullptr);
+  EXPECT_EQ(image->sha256, FileSha256(self->executable));
+  for (const auto& r : InventoryRecords(*inv)) {
+    if (r["event"]["dataset"] == "otguard.inventory.process" && r["process"]["pid"] == self->pid) {
+      EXPECT_EQ(r["process"]["hash"]["sha256"], image->sha256);
+    }
+  }
+}
+
+// Linux names an image deleted since the process started "<path> (deleted)"; it is still
+// readable through the process, which is how a binary that deleted itself gets its hash.
+TEST(InventoryImagesTest, DeletedImageIsSaidAndHashedThroughTheProcess) {
+  auto live = TakeInventory(Only({"os", "processes"}));
+  ASSERT_TRUE(live.has_value());
+  auto self = std::find_if(live->processes.begin(), live->processes.end(),
+                           [](const auto& p) { return p.pid == platform::CurrentProcessId(); });
+  ASSERT_NE(self, live->processes.end());
+  std::string deleted = "/otguard-test/gone (deleted)";
+  Inventory inv;
+  inv.processes = {Process(self->pid, deleted)};
+  inv = Images(std::move(inv));
+  ASSERT_EQ(inv.images.size(), 1u);
+  EXPECT_EQ(inv.images[0].path, deleted);
+  EXPECT_EQ(inv.images[0].error, "deleted");
+  if (live->os && live->os->family == "linux") {
+    EXPECT_EQ(inv.images[0].sha256, FileSha256(self->executable));
   }
 }
 

@@ -3,9 +3,14 @@
 fields every record of each kind must carry, with their types. The same check runs on the
 Linux output and on the Windows output (under Wine), so both emit one schema.
 
-Usage: event_check.py inventory|scan FILE              (JSON Lines)
-       event_check.py inventory|scan --run CMD ARGS... (runs CMD, checks its standard output;
-                                                        scan's exit codes 0, 1 and 2 are fine)
+Usage: event_check.py inventory|scan [OPTIONS] FILE              (JSON Lines)
+       event_check.py inventory|scan [OPTIONS] --run CMD ARGS... (runs CMD, checks its standard
+                                               output; scan's exit codes 0, 1 and 2 are fine)
+OPTIONS: --expect DATASET:FIELD=VALUE[&FIELD=VALUE...] also requires a record of DATASET with these
+values (as text; true/false for booleans; a list field must contain VALUE); --absent requires
+that there is none.
+Inventory records are checked strictly: a field not in the tables below is a failure, digests
+must be lower-case hex of their length, kinds and states from their vocabulary.
 Exit 0 when every record conforms."""
 import json
 import subprocess
@@ -18,7 +23,16 @@ COMMON = {
     "otguard.schema_version": INT,
 }
 # Per module, per (dataset, event.kind): required fields, and optional ones that must have the
-# right type when present.
+# right type when present. Inventory records may carry no other field (the tables are the
+# schema; a field added to the code but not here and to docs/event-schema.md fails).
+HASHES = {"md5": STR, "sha1": STR, "sha256": STR}
+SIGNATURE = {"exists": BOOL, "status": STR, "trusted": BOOL, "valid": BOOL, "subject_name": STR}
+
+
+def fields(prefix, table):
+    return {f"{prefix}.{k}": v for k, v in table.items()}
+
+
 INVENTORY = {
     ("otguard.inventory.host", "state"): (
         {"otguard.collectors": LIST},
@@ -28,13 +42,16 @@ INVENTORY = {
     ("otguard.inventory.process", "state"): (
         {"process.pid": INT, "process.parent.pid": INT, "process.name": STR},
         {"process.executable": STR, "process.command_line": STR, "process.user.name": STR,
-         "process.start": STR}),
+         "process.start": STR, **fields("process.hash", HASHES),
+         **fields("process.code_signature", SIGNATURE), "package.name": STR}),
     ("otguard.inventory.service", "state"): (
         {"service.name": STR, "service.state": STR, "service.type": STR,
          "otguard.service.start_type": STR},
         {"otguard.service.display_name": STR, "otguard.service.description": STR,
          "otguard.service.binary_path": STR, "otguard.service.dll": STR,
-         "otguard.service.account": STR, "process.pid": INT}),
+         "otguard.service.account": STR, "otguard.service.config_path": STR,
+         "otguard.service.image": STR, "otguard.service.image_sha256": STR,
+         "otguard.service.dll_sha256": STR, "process.pid": INT}),
     ("otguard.inventory.socket", "state"): (
         {"network.transport": STR, "network.type": STR, "source.ip": STR, "source.port": INT,
          "otguard.socket.listening": BOOL},
@@ -43,6 +60,40 @@ INVENTORY = {
     ("otguard.inventory.hotfix", "state"): (
         {"package.name": STR, "package.type": STR, "otguard.hotfix.source": STR},
         {"package.description": STR, "package.installed": STR}),
+    ("otguard.inventory.interface", "state"): (
+        {"otguard.interface.name": STR, "otguard.interface.mtu": INT,
+         "otguard.interface.up": BOOL, "otguard.interface.loopback": BOOL,
+         "otguard.interface.addresses": LIST},
+        {"otguard.interface.description": STR, "otguard.interface.mac": STR}),
+    ("otguard.inventory.package", "state"): (
+        {"package.name": STR, "package.type": STR},
+        {"package.version": STR, "package.architecture": STR, "package.installed": STR,
+         "otguard.package.publisher": STR}),
+    ("otguard.inventory.autorun", "state"): (
+        {"otguard.autorun.kind": STR, "otguard.autorun.location": STR,
+         "otguard.autorun.name": STR, "otguard.autorun.command": STR,
+         "otguard.autorun.enabled": BOOL},
+        {"otguard.autorun.image": STR, "otguard.autorun.user": STR,
+         "otguard.autorun.schedule": STR, "file.hash.sha256": STR}),
+    ("otguard.inventory.image", "state"): (
+        {"file.path": STR, "file.size": INT},
+        {**fields("file.hash", HASHES), **fields("file.code_signature", SIGNATURE),
+         "otguard.code_signature.issuer": STR, "otguard.code_signature.thumbprint_sha1": STR,
+         "otguard.code_signature.catalog": BOOL, "otguard.code_signature.catalog_path": STR,
+         "package.name": STR, "error.message": STR}),
+}
+# Fields whose values have a fixed form: lower-case hex digests of their length, and small
+# vocabularies.
+HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "thumbprint_sha1": 40, "image_sha256": 64,
+               "dll_sha256": 64}
+VOCABULARY = {
+    "otguard.autorun.kind": {"run-key", "winlogon", "startup-folder", "scheduled-task",
+                             "service", "cron", "systemd-timer", "rc-script"},
+    "file.code_signature.status": {"unsigned", "trusted", "untrusted", "invalid"},
+    "process.code_signature.status": {"unsigned", "trusted", "untrusted", "invalid"},
+    "service.type": {"service", "driver"},
+    "network.transport": {"tcp", "udp"},
+    "network.type": {"ipv4", "ipv6"},
 }
 SCAN = {
     ("otguard.scan", "alert"): (
@@ -102,6 +153,9 @@ def check_record(module, n, record, problems):
         value = get(record, field)
         if value is not None and not typed(value, kind):
             problems.append(f"record {n} ({key[0]}): {field} is not {kind}")
+    if module == "inventory":
+        check_inventory_values(n, key[0], record, {**COMMON, "host.name": STR, **required,
+                                                   **optional}, problems)
     if key[0] == "otguard.inventory.host":
         for c in record["otguard"]["collectors"]:
             for field, kind in COLLECTOR.items():
@@ -110,6 +164,59 @@ def check_record(module, n, record, problems):
             if c.get("status") not in STATUSES:
                 problems.append(f"record {n}: collector status {c.get('status')!r}")
     return key
+
+
+def leaves(node, prefix=""):
+    """The dotted names and values of a record's fields (lists are values)."""
+    for name, value in node.items():
+        dotted = prefix + name
+        if isinstance(value, dict) and value:
+            yield from leaves(value, dotted + ".")
+        else:
+            yield dotted, value
+
+
+def check_inventory_values(n, dataset, record, known, problems):
+    for field, value in leaves(record):
+        if field not in known:
+            problems.append(f"record {n} ({dataset}): {field} is not in the schema")
+            continue
+        last = field.rsplit(".", 1)[-1]
+        if last in HEX_LENGTHS and isinstance(value, str) and (
+                len(value) != HEX_LENGTHS[last] or value.strip("0123456789abcdef")):
+            problems.append(f"record {n} ({dataset}): {field} is not lower-case hex of "
+                            f"{HEX_LENGTHS[last]} digits: {value!r}")
+        if field in VOCABULARY and value not in VOCABULARY[field]:
+            problems.append(f"record {n} ({dataset}): {field} is {value!r}")
+        if isinstance(value, list) and not all(isinstance(v, STR) for v in value) and \
+                field != "otguard.collectors":
+            problems.append(f"record {n} ({dataset}): {field} is not a list of strings")
+
+
+def as_text(value):
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def check_expectations(records, expectations, problems):
+    """--expect / --absent DATASET:FIELD=VALUE[&FIELD=VALUE...]: some record (no record) of
+    DATASET has every FIELD equal to its VALUE (compared as text, booleans as true/false; a list
+    field matches when it contains VALUE)."""
+    for wanted, expectation in expectations:
+        dataset, _, rest = expectation.partition(":")
+        conditions = [c.partition("=")[::2] for c in rest.split("&")]
+
+        def matches(r):
+            for field, value in conditions:
+                got = get(r, field)
+                if isinstance(got, list):
+                    if value not in [as_text(v) for v in got]:
+                        return False
+                elif got is None or as_text(got) != value:
+                    return False
+            return True
+        found = any(get(r, "event.dataset") == dataset and matches(r) for r in records)
+        if found != wanted:
+            problems.append(f"{'no' if wanted else 'a'} {dataset} record has {rest!r}")
 
 
 def read_lines(args):
@@ -126,14 +233,19 @@ def main():
     module = sys.argv[1]
     if module not in MODULES:
         raise SystemExit(f"unknown module {module!r}: inventory or scan")
-    lines = read_lines(sys.argv[2:])
-    problems, seen = [], {}
+    args, expectations = sys.argv[2:], []
+    while len(args) >= 2 and args[0] in ("--expect", "--absent"):
+        expectations.append((args[0] == "--expect", args[1]))
+        args = args[2:]
+    lines = read_lines(args)
+    problems, seen, records = [], {}, []
     for n, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
         except ValueError as e:
             problems.append(f"record {n}: not JSON: {e}")
             continue
+        records.append(record)
         key = check_record(module, n, record, problems)
         seen["/".join(map(str, key))] = seen.get("/".join(map(str, key)), 0) + 1
     first = json.loads(lines[0]) if lines else {}
@@ -142,6 +254,7 @@ def main():
     last = json.loads(lines[-1]) if lines else {}
     if module == "scan" and get(last, "event.dataset") != "otguard.scan.summary":
         problems.append("the last record is not the summary")
+    check_expectations(records, expectations, problems)
     for p in problems[:50]:
         print("SCHEMA:", p)
     print("records per dataset/kind:", json.dumps(seen, sort_keys=True))

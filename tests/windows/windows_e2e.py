@@ -170,6 +170,9 @@ def test_inventory(wine, args):
     check(host["host"]["os"]["family"] == "windows", "host.os.family is windows")
     statuses = {c["name"]: c["status"] for c in host["otguard"]["collectors"]}
     check(all(s == "ok" for s in statuses.values()), f"every collector ran: {statuses}")
+    check(list(statuses) == ["os", "processes", "services", "sockets", "interfaces", "hotfixes",
+                             "packages", "autoruns", "images"],
+          f"the collectors ran in their order, images last: {list(statuses)}")
     procs = [r["process"] for r in by_dataset["otguard.inventory.process"]]
     by_cmd = lambda word: [p for p in procs if word in (p.get("command_line") or "")]
     spawner = by_cmd(" spawn 120 ")
@@ -197,6 +200,33 @@ def test_inventory(wine, args):
     check(len(connect_proc) == 1 and owner in (None, connect_proc[0]["pid"]),
           f"the connection to it is ESTABLISHED, owned by the connecting process ({owner})")
     check(len(by_dataset.get("otguard.inventory.service", [])) > 0, "services are listed")
+    # The images collector: the child's image hashed as Python hashes the file, once however
+    # many processes run it, unsigned (it is a test build); services name their program and its
+    # hash; interfaces and autoruns are listed.
+    import hashlib
+    with open(args.child, "rb") as f:
+        data = f.read()
+    want = {"md5": hashlib.md5(data).hexdigest(), "sha1": hashlib.sha1(data).hexdigest(),
+            "sha256": hashlib.sha256(data).hexdigest()}
+    check(sleeper[0].get("hash") == want, f"the process record has the image's digests: "
+          f"{sleeper[0].get('hash')} (want {want})")
+    images = by_dataset.get("otguard.inventory.image", [])
+    child = [r for r in images if r["file"]["path"].lower().endswith("test_child.exe")]
+    check(len(child) == 1,
+          f"one image record for test_child.exe, which 3 processes run ({len(child)})")
+    check(child[0]["file"].get("hash") == want and child[0]["file"]["size"] == len(data),
+          "its size and digests are the file's")
+    signature = child[0]["file"].get("code_signature", {})
+    check(signature.get("exists") is False and signature.get("status") == "unsigned",
+          f"the test build is unsigned: {signature}")
+    keys = [r["file"]["path"].lower().replace("/", "\\") for r in images]
+    check(len(keys) == len(set(keys)), "no file has two image records (case, slashes)")
+    services = [r["otguard"]["service"] for r in by_dataset.get("otguard.inventory.service", [])]
+    hashed = [s for s in services if s.get("image_sha256")]
+    check(len(hashed) > 0, f"services name their program and its hash ({len(hashed)} of "
+          f"{len(services)})")
+    check(len(by_dataset.get("otguard.inventory.interface", [])) > 0, "interfaces are listed")
+    check(len(by_dataset.get("otguard.inventory.autorun", [])) > 0, "autoruns are listed")
     inv_file = os.path.join(args.work, "inventory.out")
     rc = subprocess.run([sys.executable, args.schema_check, "inventory", inv_file]).returncode
     check(rc == 0, "the output conforms to the inventory schema (the Linux one)")
