@@ -44,6 +44,11 @@ struct Autorun {
 
 // Every autorun found, in a stable order (kind, location, name). Locations that cannot be read
 // (permissions, a missing directory) are skipped; errors only when nothing could be read.
+// `where` applies on Linux; Windows reads the live registry, folders and SCM and ignores it.
+// On Windows a Startup folder file is reported as itself (a shortcut's target is not read:
+// `image` is "" for a .lnk), a task with several Exec actions once per action, Shell and
+// Userinit once per comma-separated program, and a task file that does not parse with an
+// empty command (its presence is still seen).
 Result<std::vector<Autorun>> ListAutoruns(const ConfigRoot& where = {});
 
 const char* AutorunKindName(AutorunKind kind);  // "run-key", "scheduled-task", "cron", ...

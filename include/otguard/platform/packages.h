@@ -31,6 +31,8 @@ struct ConfigRoot {
 
 // Installed packages, sorted by name. Linux: only packages dpkg reports as installed
 // ("install ok installed"); NotFound when there is no dpkg database (an RPM distribution).
+// Windows: the Uninstall entries "Add or Remove Programs" shows (a DisplayName, not a
+// SystemComponent, not an update with a ParentKeyName); `where` is ignored.
 Result<std::vector<InstalledPackage>> ListPackages(const ConfigRoot& where = {});
 
 // For each of `paths` (absolute, on the live host or under where.root) that a package installed,

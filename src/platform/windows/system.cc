@@ -249,8 +249,40 @@ Result<std::vector<Hotfix>> ListHotfixes() {
   return found.Take();
 }
 
-Result<std::string> GetFileVersion(const std::string&) {
-  return Unexpected(Unimplemented("GetFileVersion: not yet"));
+Result<std::string> GetFileVersion(const std::string& path) {
+  // version.dll's API (XP and later). It loads the file as a data file: nothing runs. The
+  // resource is small (a few KiB); a size beyond 1 MiB is not a version resource.
+  constexpr DWORD kMaxVersionInfoBytes = 1 << 20;
+  const std::wstring wide = win::Utf8ToWide(path);
+  DWORD ignored = 0;
+  const DWORD size = GetFileVersionInfoSizeW(wide.c_str(), &ignored);
+  if (size == 0 || size > kMaxVersionInfoBytes) {
+    const DWORD err = size == 0 ? GetLastError() : ERROR_RESOURCE_DATA_NOT_FOUND;
+    if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND || err == ERROR_ACCESS_DENIED ||
+        err == ERROR_SHARING_VIOLATION) {
+      return Unexpected(win::WinErrorToStatus(err, "version of " + path));
+    }
+    // Not a PE file, or one without a VS_VERSION_INFO resource (ERROR_RESOURCE_*_NOT_FOUND,
+    // ERROR_BAD_FORMAT, ERROR_BAD_EXE_FORMAT ...).
+    return Unexpected(NotFound(path + ": no version resource"));
+  }
+  std::string info(size, '\0');
+  if (!GetFileVersionInfoW(wide.c_str(), 0, size, info.data())) {
+    return Unexpected(win::LastErrorToStatus("version of " + path));
+  }
+  void* fixed = nullptr;
+  UINT fixed_bytes = 0;
+  // VS_VERSIONINFO aligns its Value (the VS_FIXEDFILEINFO) on 32 bits within the buffer.
+  if (!VerQueryValueW(info.data(), L"\\", &fixed, &fixed_bytes) || fixed == nullptr ||
+      fixed_bytes < sizeof(VS_FIXEDFILEINFO)) {
+    return Unexpected(NotFound(path + ": no fixed file version"));
+  }
+  const auto* ffi = static_cast<const VS_FIXEDFILEINFO*>(fixed);
+  if (ffi->dwSignature != 0xFEEF04BD) return Unexpected(NotFound(path + ": no fixed file version"));
+  return std::to_string(HIWORD(ffi->dwFileVersionMS)) + "." +
+         std::to_string(LOWORD(ffi->dwFileVersionMS)) + "." +
+         std::to_string(HIWORD(ffi->dwFileVersionLS)) + "." +
+         std::to_string(LOWORD(ffi->dwFileVersionLS));
 }
 
 }  // namespace otguard::platform

@@ -3,8 +3,8 @@
 //   test_child hold FILE READY SECONDS    opens FILE with no sharing at all, then creates READY
 //                                         and keeps FILE open that long (a file another
 //                                         program holds exclusively)
-//   test_child listen READY SECONDS       listens on 127.0.0.1 port 0, writes the port to
-//                                         READY, keeps listening that long
+//   test_child listen READY SECONDS [PORT]  listens on 127.0.0.1 port PORT (default 0: any),
+//                                         writes the port to READY, keeps listening that long
 //   test_child connect PORT SECONDS       connects to 127.0.0.1:PORT and keeps the connection
 //   test_child spawn SECONDS CHILD ARGS...  starts CHILD ARGS as its child, then sleeps
 // It ends early when its stdin... never: tests end it with TerminateProcess or wineserver -k.
@@ -56,9 +56,9 @@ SOCKET LoopbackSocket(u_short port, sockaddr_in* addr) {
   return socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
 }
 
-int Listen(const wchar_t* ready, const wchar_t* seconds) {
+int Listen(const wchar_t* ready, const wchar_t* seconds, const wchar_t* port) {
   sockaddr_in addr;
-  SOCKET s = LoopbackSocket(0, &addr);
+  SOCKET s = LoopbackSocket(static_cast<u_short>(port ? _wtoi(port) : 0), &addr);
   if (s == INVALID_SOCKET) return 3;
   if (bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(s, 4) != 0) {
     return 4;
@@ -111,7 +111,8 @@ int wmain(int argc, wchar_t** argv) {
     return 0;
   }
   if (mode == L"hold" && argc >= 5) return Hold(argv[2], argv[3], argv[4]);
-  if (mode == L"listen" && argc >= 4) return Listen(argv[2], argv[3]);
+  if (mode == L"listen" && argc >= 4)
+    return Listen(argv[2], argv[3], argc >= 5 ? argv[4] : nullptr);
   if (mode == L"connect" && argc >= 4) return Connect(argv[2], argv[3]);
   if (mode == L"spawn" && argc >= 4) return Spawn(argc, argv);
   return Usage();
