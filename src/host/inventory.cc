@@ -12,27 +12,19 @@
 #include <unordered_set>
 #include <utility>
 
-#include "otguard/base/bytes.h"
-#include "otguard/platform/crypto.h"
+#include "host/file_hasher.h"
+#include "host/hunt_internal.h"
+#include "host/inventory_internal.h"
 #include "otguard/platform/files.h"
 #include "otguard/platform/process.h"
 
 namespace otguard::host {
-// Shared with inventory_events.cc and the tests (declared there: this round's file list has no
-// private header).
-namespace internal {
-std::string ServiceImagePath(const platform::ServiceInfo& service,
-                             const std::vector<platform::Autorun>& autoruns);
-Result<size_t> CollectImages(Inventory& inv, const InventoryOptions& options);
-}  // namespace internal
-
 namespace {
 
 // Images beyond this many distinct files are listed with an error instead of being hashed:
 // hashing is the inventory's only cost that grows with the data (a DCS host has a few hundred
 // program files; a host with thousands is unusual enough to say so rather than read for minutes).
 constexpr size_t kMaxImages = 5000;
-constexpr size_t kReadChunk = 64 * 1024;
 
 // Runs `collect` and records how it went; `collect` fills the inventory and returns a count.
 using Collect = std::function<Result<size_t>(Inventory&, const InventoryOptions&)>;
@@ -79,11 +71,13 @@ bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+}  // namespace
+
 // The lookup key of an image path: Windows paths compare as the OS does, without case and with
 // either slash (a service's "C:\WINDOWS\system32\svchost.exe" is the process's
 // "C:\Windows\System32\svchost.exe"); other paths as they are. Decided by the path, not by the
 // build, so an inventory read on another OS finds the same images.
-std::string ImageKey(std::string_view path) {
+std::string internal::ImageKey(std::string_view path) {
   std::string key(path);
   if (!IsWindowsPath(path)) return key;
   for (char& c : key) {
@@ -92,27 +86,10 @@ std::string ImageKey(std::string_view path) {
   return key;
 }
 
-// %VAR% expanded from this process's environment (the live host's; a service's ImagePath is
-// REG_EXPAND_SZ, "%SystemRoot%\system32\svchost.exe -k netsvcs"). Unknown variables stay.
-std::string ExpandVariables(const std::string& text) {
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t open = text.find('%', i);
-    size_t close = open == std::string::npos ? open : text.find('%', open + 1);
-    if (close == std::string::npos) break;
-    const char* value = std::getenv(text.substr(open + 1, close - open - 1).c_str());
-    out += text.substr(i, open - i);
-    out += value != nullptr ? std::string(value) : text.substr(open, close - open + 1);
-    i = close + 1;
-  }
-  return out + text.substr(std::min(i, text.size()));
-}
-
 // The program file a configured command line runs: the quoted first word, or on Windows
 // everything up to ".exe" (an unquoted "C:\Program Files\x\y.exe -k" is how Windows resolves
 // it too), or the first word; systemd's ExecStart prefixes ("-", "@", "+", "!") removed.
-std::string ProgramOf(std::string_view command) {
+std::string internal::ProgramOf(std::string_view command) {
   while (!command.empty() && (command.front() == ' ' || command.front() == '\t')) {
     command.remove_prefix(1);
   }
@@ -133,6 +110,21 @@ std::string ProgramOf(std::string_view command) {
   return std::string(command.substr(0, command.find(' ')));
 }
 
+namespace {
+
+using internal::ImageKey;
+using internal::ProgramOf;
+
+// %VAR% expanded from this process's environment (the live host's; a service's ImagePath is
+// REG_EXPAND_SZ, "%SystemRoot%\system32\svchost.exe -k netsvcs"). Unknown variables stay.
+std::string ExpandVariables(const std::string& text) {
+  return internal::ExpandVariables(text, [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  });
+}
+
 // A Windows service's configured image as a path: the kernel's "\??\" and "\SystemRoot\" forms
 // and a driver's path relative to the system root ("System32\drivers\x.sys").
 std::string ResolveServicePath(std::string path) {
@@ -142,77 +134,6 @@ std::string ResolveServicePath(std::string path) {
   if (StartsWithNoCase(path, "System32\\")) path = "%SystemRoot%\\" + path;
   return ExpandVariables(path);
 }
-
-// ---- Hashing ----
-
-std::string ErrorText(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kNotFound:
-      return "not found";
-    case StatusCode::kPermissionDenied:
-      return "permission denied";
-    default:
-      return std::string(status.message());
-  }
-}
-
-template <size_t N>
-std::string HexOf(const std::optional<std::array<uint8_t, N>>& digest) {
-  return digest ? HexEncode(*digest) : "";
-}
-
-// One MultiDigest and one buffer for every file: the images collector allocates nothing per file
-// but the strings it keeps.
-class ImageHasher {
- public:
-  static Result<ImageHasher> Create(uint64_t max_size) {
-    OTGUARD_ASSIGN_OR_RETURN(auto digest, platform::MultiDigest::Create(kAllDigests));
-    return ImageHasher(std::move(digest), max_size);
-  }
-
-  // Fills size and the digests of `read_path` into `image`, or its error.
-  void Hash(const std::string& read_path, ImageInfo& image) {
-    Status status = Read(read_path, image);
-    if (!status.ok()) image.error = ErrorText(status);
-  }
-
- private:
-  ImageHasher(platform::MultiDigest digest, uint64_t max_size)
-      : digest_(std::move(digest)), buffer_(kReadChunk), max_size_(max_size) {}
-
-  Status Read(const std::string& read_path, ImageInfo& image) {
-    // Follows symlinks: the file a program path names is what runs ("/usr/bin/python3").
-    OTGUARD_ASSIGN_OR_RETURN(auto file, platform::ReadOnlyFile::Open(read_path, {true}));
-    OTGUARD_ASSIGN_OR_RETURN(platform::FileInfo info, file.Stat());
-    image.size = info.size;
-    if (info.type != platform::FileType::kRegular) {
-      return InvalidArgument("not a regular file (" + info.type_name + ")");
-    }
-    std::string too_large = "larger than " + std::to_string(max_size_) + " bytes";
-    if (info.size > max_size_) return ResourceExhausted(too_large);
-    file.AdviseSequential();
-    OTGUARD_RETURN_IF_ERROR(digest_.Reset());
-    uint64_t offset = 0;
-    for (;;) {
-      OTGUARD_ASSIGN_OR_RETURN(size_t n, file.ReadAt(offset, buffer_));
-      if (n == 0) break;
-      offset += n;
-      if (offset > max_size_) return ResourceExhausted(too_large);  // grew while read
-      OTGUARD_RETURN_IF_ERROR(digest_.Update(std::span(buffer_.data(), n)));
-    }
-    file.AdviseDone();
-    OTGUARD_ASSIGN_OR_RETURN(Digests digests, digest_.Finish());
-    image.size = offset;  // what was hashed, should the file have changed since Stat
-    image.md5 = HexOf(digests.md5);
-    image.sha1 = HexOf(digests.sha1);
-    image.sha256 = HexOf(digests.sha256);
-    return Status();
-  }
-
-  platform::MultiDigest digest_;
-  std::vector<uint8_t> buffer_;
-  uint64_t max_size_;
-};
 
 // ---- The images collector ----
 
@@ -311,7 +232,7 @@ void AddSignatures(std::vector<ImageInfo>& images, const std::vector<ImageSource
 // The images collector, on whatever lists `inv` holds.
 Result<size_t> internal::CollectImages(Inventory& inv, const InventoryOptions& options) {
   std::vector<ImageSource> sources = FindImageSources(inv, options);
-  OTGUARD_ASSIGN_OR_RETURN(ImageHasher hasher, ImageHasher::Create(options.max_image_size));
+  OTGUARD_ASSIGN_OR_RETURN(auto hasher, internal::FileHasher::Create(options.max_image_size));
   std::vector<ImageInfo> images(sources.size());
   for (size_t i = 0; i < sources.size(); ++i) {
     images[i].path = sources[i].path;
@@ -319,7 +240,12 @@ Result<size_t> internal::CollectImages(Inventory& inv, const InventoryOptions& o
       images[i].error = "not hashed: more than " + std::to_string(kMaxImages) + " images";
       continue;
     }
-    hasher.Hash(sources[i].read_path, images[i]);
+    internal::FileHashes h = hasher.Hash(sources[i].read_path);
+    images[i].size = h.size;
+    images[i].md5 = std::move(h.md5);
+    images[i].sha1 = std::move(h.sha1);
+    images[i].sha256 = std::move(h.sha256);
+    images[i].error = std::move(h.error);
     // Hashes of a deleted file come from the running image; the error still says it is gone.
     // A memfd image never was a file (fileless execution: memfd_create and execve).
     if (sources[i].deleted) {

@@ -1,17 +1,12 @@
 // The records of an Inventory (docs/event-schema.md, "Inventory records").
 #include "otguard/host/inventory_events.h"
+#include "host/inventory_internal.h"
 
 #include <string>
 
 #include "otguard/base/time_format.h"
 
 namespace otguard::host {
-namespace internal {
-// The program file a service starts (src/host/inventory.cc), so its record names the image
-// the images collector hashed for it.
-std::string ServiceImagePath(const platform::ServiceInfo& service,
-                             const std::vector<platform::Autorun>& autoruns);
-}  // namespace internal
 
 namespace {
 

@@ -1,5 +1,6 @@
 // Runs on Linux and, under Wine, on Windows: the same schema from both.
 #include "otguard/host/inventory.h"
+#include "host/inventory_internal.h"
 
 #include <gtest/gtest.h>
 
@@ -14,11 +15,6 @@
 
 namespace otguard::host {
 // src/host/inventory.cc
-namespace internal {
-std::string ServiceImagePath(const platform::ServiceInfo& service,
-                             const std::vector<platform::Autorun>& autoruns);
-Result<size_t> CollectImages(Inventory& inv, const InventoryOptions& options);
-}  // namespace internal
 
 namespace {
 

@@ -3,13 +3,13 @@
 fields every record of each kind must carry, with their types. The same check runs on the
 Linux output and on the Windows output (under Wine), so both emit one schema.
 
-Usage: event_check.py inventory|scan [OPTIONS] FILE              (JSON Lines)
-       event_check.py inventory|scan [OPTIONS] --run CMD ARGS... (runs CMD, checks its standard
+Usage: event_check.py inventory|scan|hunt [OPTIONS] FILE              (JSON Lines)
+       event_check.py inventory|scan|hunt [OPTIONS] --run CMD ARGS... (runs CMD, checks its standard
                                                output; scan's exit codes 0, 1 and 2 are fine)
 OPTIONS: --expect DATASET:FIELD=VALUE[&FIELD=VALUE...] also requires a record of DATASET with these
 values (as text; true/false for booleans; a list field must contain VALUE); --absent requires
 that there is none.
-Inventory records are checked strictly: a field not in the tables below is a failure, digests
+Inventory and hunt records are checked strictly: a field not in the tables below is a failure, digests
 must be lower-case hex of their length, kinds and states from their vocabulary.
 Exit 0 when every record conforms."""
 import json
@@ -25,6 +25,7 @@ COMMON = {
 # Per module, per (dataset, event.kind): required fields, and optional ones that must have the
 # right type when present. Inventory records may carry no other field (the tables are the
 # schema; a field added to the code but not here and to docs/event-schema.md fails).
+SEVERITIES = ("info", "low", "medium", "high", "critical")
 HASHES = {"md5": STR, "sha1": STR, "sha256": STR}
 SIGNATURE = {"exists": BOOL, "status": STR, "trusted": BOOL, "valid": BOOL, "subject_name": STR}
 
@@ -94,7 +95,20 @@ VOCABULARY = {
     "service.type": {"service", "driver"},
     "network.transport": {"tcp", "udp"},
     "network.type": {"ipv4", "ipv6"},
+    "otguard.severity": set(SEVERITIES),
+    "otguard.hunt.indicator_kind": {"file", "process", "service", "registry", "listening-port",
+                                    "remote-endpoint", "scheduled-task", "autorun"},
+    "otguard.hunt.object_type": {"process", "service", "file", "directory", "registry-key",
+                                 "registry-value", "socket", "autorun", "scheduled-task",
+                                 "hosts-entry"},
+    "otguard.step.action": {"block-traffic", "disable-task", "disable-service", "stop-service",
+                            "end-process", "delete-service", "delete-file", "delete-directory",
+                            "delete-registry-value", "delete-registry-key", "delete-task",
+                            "remove-autorun", "remove-hosts-entry", "prevent", "verify"},
+    "event.outcome": {"success", "failure", "unknown"},
 }
+# List fields that hold something other than strings.
+NON_STRING_LISTS = {"otguard.collectors", "otguard.step.after", "otguard.hunt.packs"}
 SCAN = {
     ("otguard.scan", "alert"): (
         {"file.path": STR, "file.size": INT, "rule.name": STR, "rule.category": STR,
@@ -112,7 +126,38 @@ SCAN = {
          "otguard.scan.seconds": (int, float), "otguard.scan.threads": INT},
         {}),
 }
-MODULES = {"inventory": INVENTORY, "scan": SCAN}
+HUNT = {
+    ("otguard.hunt.finding", "alert"): (
+        {"event.severity": INT, "rule.id": STR, "rule.name": STR, "rule.ruleset": STR,
+         "rule.version": STR, "otguard.severity": STR, "otguard.hunt.indicator_kind": STR,
+         "otguard.hunt.object_type": STR, "otguard.hunt.object": STR,
+         "otguard.hunt.evidence": LIST},
+        {"rule.reference": STR, "threat.framework": STR, "threat.technique.id": LIST,
+         "threat.technique.name": LIST, "process.pid": INT, "process.name": STR,
+         "process.executable": STR, "process.command_line": STR, "process.parent.pid": INT,
+         "process.parent.name": STR, "process.parent.executable": STR, "service.name": STR,
+         "service.state": STR, **fields("otguard.service", {
+             "binary_path": STR, "dll": STR, "display_name": STR, "config_path": STR}),
+         "file.path": STR, "file.type": STR, "file.hash.sha256": STR, "file.hash.md5": STR,
+         "registry.key": STR, "registry.value": STR, "registry.hive": STR,
+         "registry.path": STR, "registry.data.strings": LIST, "network.transport": STR,
+         "source.ip": STR, "source.port": INT, "destination.ip": STR, "destination.port": INT,
+         **fields("otguard.autorun", {k: STR for k in (
+             "kind", "location", "name", "command", "image", "user")}),
+         "otguard.hosts_entry.line": INT, "otguard.hosts_entry.text": STR}),
+    ("otguard.hunt.step", "state"): (
+        {**fields("otguard.step", {"number": INT, "action": STR, "target": STR, "what": STR,
+                                   "why": STR, "check_first": LIST, "notes": LIST,
+                                   "command": STR, "after": LIST})},
+        {}),
+    ("otguard.hunt.summary", "state"): (
+        {"event.outcome": STR, **fields("otguard.hunt", {
+            "findings": INT, "steps": INT, "packs": LIST, "incomplete": LIST,
+            "seconds": (int, float)})},
+        {"otguard.hunt.by_severity": OBJ,
+         **{f"otguard.hunt.by_severity.{s}": INT for s in SEVERITIES}}),
+}
+MODULES = {"inventory": INVENTORY, "scan": SCAN, "hunt": HUNT}
 COLLECTOR = {"name": STR, "status": STR, "count": INT, "seconds": (int, float)}
 STATUSES = {"ok", "unsupported", "denied", "error"}
 
@@ -143,7 +188,7 @@ def check_record(module, n, record, problems):
         return key
     if get(record, "event.module") != module:
         problems.append(f"record {n}: event.module is not {module}")
-    if module == "inventory" and not typed(get(record, "host.name"), STR):
+    if module in ("inventory", "hunt") and not typed(get(record, "host.name"), STR):
         problems.append(f"record {n}: host.name missing")
     required, optional = tables[key]
     for field, kind in required.items():
@@ -153,7 +198,7 @@ def check_record(module, n, record, problems):
         value = get(record, field)
         if value is not None and not typed(value, kind):
             problems.append(f"record {n} ({key[0]}): {field} is not {kind}")
-    if module == "inventory":
+    if module in ("inventory", "hunt"):
         check_inventory_values(n, key[0], record, {**COMMON, "host.name": STR, **required,
                                                    **optional}, problems)
     if key[0] == "otguard.inventory.host":
@@ -189,7 +234,7 @@ def check_inventory_values(n, dataset, record, known, problems):
         if field in VOCABULARY and value not in VOCABULARY[field]:
             problems.append(f"record {n} ({dataset}): {field} is {value!r}")
         if isinstance(value, list) and not all(isinstance(v, STR) for v in value) and \
-                field != "otguard.collectors":
+                field not in NON_STRING_LISTS:
             problems.append(f"record {n} ({dataset}): {field} is not a list of strings")
 
 
@@ -232,7 +277,7 @@ def read_lines(args):
 def main():
     module = sys.argv[1]
     if module not in MODULES:
-        raise SystemExit(f"unknown module {module!r}: inventory or scan")
+        raise SystemExit(f"unknown module {module!r}: inventory, scan or hunt")
     args, expectations = sys.argv[2:], []
     while len(args) >= 2 and args[0] in ("--expect", "--absent"):
         expectations.append((args[0] == "--expect", args[1]))
@@ -252,7 +297,7 @@ def main():
     if module == "inventory" and get(first, "event.dataset") != "otguard.inventory.host":
         problems.append("the first record is not the host record")
     last = json.loads(lines[-1]) if lines else {}
-    if module == "scan" and get(last, "event.dataset") != "otguard.scan.summary":
+    if module in ("scan", "hunt") and get(last, "event.dataset") != f"otguard.{module}.summary":
         problems.append("the last record is not the summary")
     check_expectations(records, expectations, problems)
     for p in problems[:50]:

@@ -27,13 +27,13 @@ namespace otguard::host {
 
 // A file the hunt looked at because a pack's path glob named it (or --path asked for it).
 struct HuntFile {
-  std::string path;
+  std::string path;  // on the system examined: without HuntOptions::root
   bool directory = false;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  std::string md5, sha1, sha256;   // "" for directories and files not read
-  std::vector<std::string> yara;   // "<pack>/<indicator>" whose YARA rules matched
-  std::string error;               // why it was not read
+  std::string md5, sha1, sha256;  // "" for directories and files not read
+  std::vector<std::string> yara;  // "<pack>/<indicator>" whose YARA rules matched
+  std::string error;              // why it was not read
 };
 
 // A registry key a pack asked about (Windows).
@@ -64,13 +64,15 @@ struct HuntOptions {
   // Reads files (Linux autoruns, services, packages, the hosts file, the packs' path globs) under
   // this root: a mounted image of another host's disk. Processes and sockets stay live.
   platform::ConfigRoot root;
-  // More files and directories (recursively) whose hashes and YARA rules are checked.
+  // More files and directories (recursively, under the root) whose hashes and YARA rules are
+  // checked.
   std::vector<std::string> extra_paths;
   uint64_t max_file_size = uint64_t{256} << 20;  // larger files are not hashed (an error)
   size_t max_files = 200000;                     // files looked at through globs and extra paths
 };
 
-Result<HuntSnapshot> CollectHuntSnapshot(const std::vector<Pack>& packs, const HuntOptions& options);
+Result<HuntSnapshot> CollectHuntSnapshot(const std::vector<Pack>& packs,
+                                         const HuntOptions& options);
 
 // One object that matched one indicator.
 struct Finding {
@@ -93,9 +95,9 @@ struct Finding {
 std::vector<Finding> MatchIndicators(const std::vector<Pack>& packs, const HuntSnapshot& snapshot);
 
 enum class StepAction {
-  kBlockTraffic,       // at the host firewall or, better on a DCS, at the switch / perimeter
-  kDisableTask,        // scheduled task / cron / timer / run key: stop it starting again
-  kDisableService,     // set the start type to disabled (the SCM would restart it otherwise)
+  kBlockTraffic,    // at the host firewall or, better on a DCS, at the switch / perimeter
+  kDisableTask,     // scheduled task / cron / timer / run key: stop it starting again
+  kDisableService,  // set the start type to disabled (the SCM would restart it otherwise)
   kStopService,
   kEndProcess,
   kDeleteService,

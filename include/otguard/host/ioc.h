@@ -48,7 +48,9 @@ struct Indicator {
   std::string title;  // one line for people: "Service with MsraMiner's description template"
   IndicatorKind kind = IndicatorKind::kFile;
   Severity severity = Severity::kHigh;
-  std::string technique;  // MITRE ATT&CK for ICS technique id: "T0849" (IcsTechniqueName knows)
+  // MITRE ATT&CK for ICS technique id: "T0849" (IcsTechniqueName knows it), or "" when no
+  // technique is known (indicators imported from STIX); the hunt then shows "-".
+  std::string technique;
   TargetOs os = TargetOs::kAny;
   std::string remediation;  // advice for the plan's steps of this indicator; may be ""
   std::vector<std::string> references;
@@ -102,6 +104,8 @@ struct Indicator {
   std::vector<std::string> sha256;
   // file: YARA rule source applied to the files the hunt reads (Linux builds with libyara).
   std::string yara;
+
+  friend bool operator==(const Indicator&, const Indicator&) = default;
 };
 
 struct Pack {
@@ -115,6 +119,8 @@ struct Pack {
   std::vector<std::string> prevention;
   std::string origin;  // where it was loaded from ("built-in", a file path); set by the loader
   std::vector<Indicator> indicators;
+
+  friend bool operator==(const Pack&, const Pack&) = default;
 };
 
 constexpr int kPackFormat = 1;
@@ -136,13 +142,23 @@ std::vector<Pack> BuiltinPacks();
 std::string_view IcsTechniqueName(std::string_view id);
 
 // STIX 2.1 (OASIS, 2021) import: every `indicator` object of a bundle with pattern_type "stix"
-// becomes indicators of one pack. Supported comparisons: file:hashes.MD5 / 'SHA-1' / 'SHA-256',
-// file:name, domain-name:value, ipv4-addr:value, ipv6-addr:value (also CIDR),
-// network-traffic:dst_port, network-traffic:dst_ref.value, url:value (its host), joined by AND
-// within one observation and OR anywhere. Everything else (other objects or properties, MATCHES
-// and other operators, FOLLOWEDBY, qualifiers, negation) is reported in `unsupported` with the
-// indicator's id and the pattern text: an OR branch that cannot be expressed is left out; an
-// indicator with an AND it cannot express exactly is left out whole (never widened).
+// becomes indicators of one pack (docs/ioc-packs.md has the mapping table). Supported
+// comparisons: file:hashes.MD5 / 'SHA-1' / 'SHA-256' (also SHA1, SHA256), file:name (= and
+// LIKE), domain-name:value, ipv4-addr:value, ipv6-addr:value (also CIDR with ISSUBSET),
+// network-traffic:dst_port, network-traffic:dst_ref.value, network-traffic:protocols[*] (tcp,
+// udp), url:value (its host; an address host keeps an explicit port), with = or IN, joined by
+// AND within one observation and OR anywhere. The pattern is expanded into OR alternatives;
+// each alternative whose comparisons all map becomes one indicator (one-condition alternatives
+// of the same condition merge into one). Everything else (other objects or properties, MATCHES
+// and other operators, NOT, EXISTS, AND and FOLLOWEDBY between observations, qualifiers) is
+// reported in `unsupported` with the indicator's id and the pattern text left out: an
+// alternative that cannot be expressed exactly is left out whole (never widened). Indicators
+// with another pattern_type, revoked ones and patterns that do not parse ("syntax error at
+// offset N: ...") are reported there too. Every indicator object thus yields at least one
+// imported indicator or one unsupported entry. Imported indicators have severity high, the
+// technique of an ATT&CK for ICS external reference (else ""), the STIX name (or description)
+// as title, " [expired <valid_until>]" appended when valid_until has passed, and the
+// external_references' URLs. The pack is id "stix", version today's date (UTC).
 struct StixImport {
   Pack pack;
   struct Unsupported {
@@ -153,8 +169,9 @@ struct StixImport {
   std::vector<Unsupported> unsupported;
   size_t indicators_seen = 0;  // indicator objects in the bundle
 };
-// InvalidArgument for a bundle that is not JSON, not a STIX bundle, or has a pattern that does
-// not parse ("<origin>: indicator--...: <what> at offset N").
+// InvalidArgument for a bundle that is not JSON ("<origin>: not JSON: ... at line L, column C"),
+// not a STIX bundle, larger than 16 MiB, with an indicator object without a valid id, or
+// with more indicators than a pack may have.
 Result<StixImport> ImportStixBundle(std::string_view json_text, const std::string& origin);
 
 }  // namespace otguard::host

@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""`otguard.exe hunt` end to end under Wine: the refinery incident's footprint, recreated with
+harmless stand-ins in a Wine prefix of its own, is found and planned for; the same prefix before
+the footprint, and after it is removed, is clean.
+
+  hunt_e2e.py --wine WINE --wineserver WINESERVER --otguard EXE --child EXE --work DIR [--schema-check PY]
+
+The footprint (docs/msraminer.md):
+  - a service WindowsUpdateHelper (a name from MsraMiner's three word lists) with the template
+    description and a ServiceDll of its own name in System32;
+  - dllhostex.exe (a copy of the harmless test child) running as the child of another process,
+    with a miner's pool arguments on its command line;
+  - files under C:\\Windows\\NetworkDistribution;
+  - a process listening on TCP 26931 (the worm's web server port);
+  - the ServicesPixels value under HKLM\\SYSTEM\\CurrentControlSet\\Services.
+The plan must list the steps in a safe order: the service stopped before it is deleted and its
+DLL deleted after that, the parent ended before dllhostex.exe, the files before their folder."""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+DEADLINE = 90
+SERVICE = "WindowsUpdateHelper"
+DESCRIPTION = ("Enables a common interface and object model for the Windows Update Helper to "
+               "access management information about system update, network protocols, devices "
+               "and applications. If this service is stopped, most Windows-based software will "
+               "not function properly.")
+POOL_ARGS = ["-o", "stratum+tcp://xmr.pool.minergate.com:45560", "-u", "miner@protonmail.com"]
+
+
+class Wine:
+    def __init__(self, args, prefix):
+        self.loader = args.wine
+        self.prefix = prefix
+        self.env = dict(os.environ, WINEPREFIX=prefix, WINEDEBUG="-all", LC_ALL="C.UTF-8")
+        self.work = args.work
+        self.started = []
+        self.count = 0
+
+    def run(self, *argv, timeout=DEADLINE, check_rc=None):
+        # Output goes to files: Wine processes that outlive a command keep its pipes open.
+        self.count += 1
+        out = os.path.join(self.work, f"run{self.count}.out")
+        err = os.path.join(self.work, f"run{self.count}.err")
+        with open(out, "wb") as o, open(err, "wb") as e:
+            rc = subprocess.run([self.loader, *argv], stdout=o, stderr=e, stdin=subprocess.DEVNULL,
+                                env=self.env, timeout=timeout).returncode
+        with open(out, "rb") as o, open(err, "rb") as e:
+            text, errors = o.read().decode("utf-8", "replace"), e.read().decode("utf-8", "replace")
+        if check_rc is not None and rc != check_rc:
+            raise AssertionError(f"{argv} exited {rc}, not {check_rc}: {errors}")
+        return rc, text, errors, out
+
+    def start(self, *argv, name="child"):
+        log = open(os.path.join(self.work, name + ".log"), "wb")
+        p = subprocess.Popen([self.loader, *argv], stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=self.env)
+        self.started.append(p)
+        return p
+
+    def drive_c(self, *parts):
+        return os.path.join(self.prefix, "drive_c", *parts)
+
+    def stop_all(self):
+        for p in self.started:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=30)
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+    print("ok:", message)
+
+
+def wait_for(what, predicate, deadline=DEADLINE):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def records(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def hunt_json(wine):
+    rc, out, err, path = wine.run(wine.otguard, "hunt", "--json")
+    recs = records(out)
+    findings = [r for r in recs if r["event"]["dataset"] == "otguard.hunt.finding"]
+    summary = [r for r in recs if r["event"]["dataset"] == "otguard.hunt.summary"]
+    return rc, findings, summary, err, path
+
+
+def system32(*name):
+    return "C:\\windows\\system32\\" + "\\".join(name)
+
+
+def plant(wine, args):
+    sc = lambda *a: wine.run("sc", *a, check_rc=0)
+    reg = lambda *a: wine.run("reg", *a, check_rc=0)
+    sc("create", SERVICE, "binpath=", "C:\\windows\\system32\\svchost.exe -k netsvcs",
+       "type=", "share", "start=", "demand", "displayname=", "Windows Update Helper")
+    sc("description", SERVICE, DESCRIPTION)
+    reg("add", f"HKLM\\SYSTEM\\CurrentControlSet\\Services\\{SERVICE}\\Parameters", "/v",
+        "ServiceDll", "/t", "REG_EXPAND_SZ", "/d", f"%SystemRoot%\\System32\\{SERVICE}.dll", "/f")
+    with open(wine.drive_c("windows", "system32", SERVICE + ".dll"), "wb") as f:
+        f.write(b"MZ not a real DLL: a stand-in for the hunt test\n")
+    reg("add", "HKLM\\SYSTEM\\CurrentControlSet\\Services", "/v", "ServicesPixels", "/t",
+        "REG_SZ", "/d", "c3RhbmQtaW4gZm9yIHRoZSBodW50IHRlc3Q=", "/f")
+    dist = wine.drive_c("windows", "NetworkDistribution")
+    os.makedirs(dist, exist_ok=True)
+    for name in ("svchost.exe", "spoolsv.exe", "crypt.dll"):
+        with open(os.path.join(dist, name), "wb") as f:
+            f.write(b"stand-in for the worm archive's " + name.encode() + b"\n")
+    miner = wine.drive_c("windows", "system32", "dllhostex.exe")
+    shutil.copyfile(args.child, miner)
+    wine.start(args.child, "spawn", "300", system32("dllhostex.exe"), "sleep", "299", *POOL_ARGS,
+               name="spawn")
+    ready = os.path.join(args.work, "listen.ready")
+    wine.start(args.child, "listen", "Z:" + ready.replace("/", "\\"), "300", "26931",
+               name="listen")
+    wait_for("the listener on 26931", lambda: os.path.exists(ready))
+
+
+def remove(wine):
+    wine.stop_all()
+    wine.run("sc", "delete", SERVICE)
+    wine.run("reg", "delete", "HKLM\\SYSTEM\\CurrentControlSet\\Services", "/v", "ServicesPixels",
+             "/f")
+    for path in (wine.drive_c("windows", "system32", SERVICE + ".dll"),
+                 wine.drive_c("windows", "system32", "dllhostex.exe")):
+        if os.path.exists(path):
+            os.remove(path)
+    shutil.rmtree(wine.drive_c("windows", "NetworkDistribution"), ignore_errors=True)
+
+
+def step_number(steps, action, target_part):
+    for s in steps:
+        if s["action"] == action and target_part.lower() in s["target"].lower():
+            return s["number"]
+    raise AssertionError(f"no {action} step for {target_part}: " +
+                         json.dumps([(s["number"], s["action"], s["target"]) for s in steps]))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for option in ("--wine", "--wineserver", "--otguard", "--child", "--work", "--schema-check"):
+        parser.add_argument(option, required=option != "--schema-check")
+    args = parser.parse_args()
+    subprocess.run(["rm", "-rf", args.work], check=True)
+    os.makedirs(args.work)
+    prefix = os.path.join(args.work, "prefix")
+    wine = Wine(args, prefix)
+    wine.otguard = args.otguard
+    try:
+        # A prefix of its own: the incident must not leak into the other tests' prefix.
+        subprocess.run([args.wine, "wineboot", "--init"], env=wine.env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        # Wine ends a prefix's services when its last ordinary process ends; keep one.
+        wine.start(args.child, "sleep", "600", name="keepalive")
+
+        rc, findings, summary, err, _ = hunt_json(wine)
+        check(rc == 0 and not findings,
+              f"a clean Wine prefix: exit code 0 and no findings (rc {rc}, {err.strip()})")
+        check(summary and summary[0]["otguard"]["hunt"]["findings"] == 0, "the summary says 0")
+
+        plant(wine, args)
+        wait_for("dllhostex.exe in the process list", lambda: any(
+            f.get("process", {}).get("name", "").lower() == "dllhostex.exe"
+            for f in hunt_json(wine)[1]))
+        rc, findings, summary, err, path = hunt_json(wine)
+        check(rc == 1, f"hunt exits 1 on findings ({rc}, {err.strip()})")
+        if args.schema_check:
+            r = subprocess.run([sys.executable, args.schema_check, "hunt", path]).returncode
+            check(r == 0, "the records conform to the hunt schema")
+
+        def found(predicate, what):
+            hits = [f for f in findings if predicate(f)]
+            check(hits, f"found: {what} " +
+                  (f"({hits[0]['rule']['id']}: {hits[0]['otguard']['hunt']['evidence'][0]})"
+                   if hits else json.dumps([f['otguard']['hunt']['object'] for f in findings])))
+            return hits
+
+        svc = found(lambda f: f.get("service", {}).get("name") == SERVICE and any(
+            "description" in e for e in f["otguard"]["hunt"]["evidence"]),
+            "the service by its template description")
+        found(lambda f: f.get("service", {}).get("name") == SERVICE and any(
+            "own name" in e or "word lists" in e for e in f["otguard"]["hunt"]["evidence"]),
+            "the service by its three-word name and same-named ServiceDll")
+        check(all(f["threat"]["technique"]["id"][0].startswith("T0") for f in svc),
+              "findings carry an ATT&CK for ICS technique")
+        miner = found(lambda f: f.get("process", {}).get("name", "").lower() == "dllhostex.exe",
+                      "dllhostex.exe")
+        parent_pid = miner[0]["process"]["parent"]["pid"]
+        miner_pid = miner[0]["process"]["pid"]
+        check(miner[0]["process"]["parent"].get("name", "").lower() == "test_child.exe",
+              "dllhostex.exe's parent is the process that started it")
+        for name in ("svchost.exe", "spoolsv.exe", "crypt.dll"):
+            found(lambda f, n=name: f.get("file", {}).get("path", "").lower().endswith(
+                "\\networkdistribution\\" + n.lower()), "NetworkDistribution\\" + name)
+        found(lambda f: f.get("source", {}).get("port") == 26931, "the listener on TCP 26931")
+        found(lambda f: f.get("registry", {}).get("value") == "ServicesPixels",
+              "the ServicesPixels registry value")
+        found(lambda f: "xmr.pool.minergate.com" in " ".join(f["otguard"]["hunt"]["evidence"]),
+              "the pool's domain on the miner's command line")
+
+        rc, out, err, _ = wine.run(args.otguard, "hunt", "--plan", "json")
+        check(rc == 1, "--plan json exits 1 too")
+        steps = json.loads(out)["steps"]
+        stop = step_number(steps, "stop-service", SERVICE)
+        delete = step_number(steps, "delete-service", SERVICE)
+        dll = step_number(steps, "delete-file", SERVICE + ".dll")
+        check(stop < delete < dll,
+              f"stop service ({stop}) before deleting it ({delete}), then its DLL ({dll})")
+        end_parent = step_number(steps, "end-process", f"pid {parent_pid}")
+        end_miner = step_number(steps, "end-process", f"pid {miner_pid}")
+        check(end_parent < end_miner,
+              f"end the parent ({end_parent}) before dllhostex.exe ({end_miner})")
+        check(end_parent in steps[end_miner - 1]["after"], "the child's step names the parent's")
+        miner_file = step_number(steps, "delete-file", "dllhostex.exe")
+        check(end_miner < miner_file, f"end dllhostex.exe ({end_miner}) before deleting it "
+              f"({miner_file})")
+        files = [step_number(steps, "delete-file", "NetworkDistribution\\" + n)
+                 for n in ("svchost.exe", "spoolsv.exe", "crypt.dll")]
+        folder = step_number(steps, "delete-directory", "NetworkDistribution")
+        check(max(files) < folder, f"the files ({files}) before their folder ({folder})")
+        check(all(s["check_first"] for s in steps if s["action"] != "verify"),
+              "every step says what to check first on a DCS host")
+        check(steps[-1]["action"] == "verify", "the plan ends with verifying")
+
+        rc, script, err, _ = wine.run(args.otguard, "hunt", "--plan", "script")
+        commands = [s for s in steps if s["command"]]
+        check(script.startswith("@echo off") and script.count("set /p ANSWER=") == len(commands),
+              f"the script asks before each of its {len(commands)} commands")
+        check(f'sc stop "{SERVICE}"' in script and f"taskkill /PID {miner_pid} /F" in script,
+              "the script has the commands a responder would type")
+        rc, text, err, _ = wine.run(args.otguard, "hunt", "--plan", "text")
+        check("check first:" in text and "Delete service " + SERVICE in text,
+              "the text plan reads as steps")
+
+        remove(wine)
+        wine.start(args.child, "sleep", "600", name="keepalive2")
+        rc, findings, summary, err, _ = hunt_json(wine)
+        check(rc == 0 and not findings, "once the footprint is gone, the hunt is clean again " +
+              json.dumps([f["otguard"]["hunt"]["object"] for f in findings]))
+    finally:
+        wine.stop_all()
+        subprocess.run([args.wineserver, "-k"], env=wine.env, stderr=subprocess.DEVNULL)
+    print("PASS hunt")
+
+
+if __name__ == "__main__":
+    main()
