@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the main job. Builds a small sample directory (MsraMiner traces, the EICAR test
 # file made at run time, a clean file) and scans it with the bundled signatures; shows this
-# host's inventory (OS, network endpoints); then builds the
-# incident capture and tells its story from the network alone (otguard nba).
+# host's inventory (OS, network endpoints), hunts it for MsraMiner and audits its hardening;
+# then builds the incident capture and tells its story from the network alone (otguard nba).
 set -euo pipefail
 build=${1:-build}
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +21,16 @@ echo "== detections found, as expected (exit code 1)"
 echo
 echo "== otguard inventory --only os,sockets: what this host is and what listens on it"
 "$otguard" inventory --only os,sockets
+echo
+echo "== otguard hunt: this host against the built-in MsraMiner pack (0 clean, 1 findings)"
+rc=0
+"$otguard" hunt || rc=$?
+if ((rc == 2)); then
+  echo "== the hunt could not look everywhere (exit code 2; see above)"
+fi
+echo
+echo "== otguard audit: this host's hardening (failing and unknown checks)"
+"$otguard" audit || true
 
 # The network side: the incident capture (the real WannaCry capture on a plant layout, with the
 # MsraMiner download on 26931, the pool lookup and Stratum on 45560, among normal SCADA traffic).

@@ -541,12 +541,17 @@ std::string PlanText(const Plan& plan) {
   if (plan.steps.empty()) return "Nothing to do: the hunt found nothing.\n";
   std::string out = "Remediation plan (" + std::to_string(plan.steps.size()) +
                     " steps). otguard performs none of them; each is an operator's decision.\n";
+  std::map<std::string, int> noted;  // an indicator's advice, printed with its first step only
   for (const PlanStep& s : plan.steps) {
     out +=
         "\n" + std::to_string(s.number) + ". [" + StepActionName(s.action) + "] " + s.what + "\n";
     if (!s.why.empty()) out += "   why: " + s.why + "\n";
     for (const std::string& c : s.check_first) out += "   check first: " + c + "\n";
-    for (const std::string& n : s.notes) out += "   note: " + n + "\n";
+    for (const std::string& n : s.notes) {
+      auto [it, first] = noted.emplace(n, s.number);
+      out += first ? "   note: " + n + "\n"
+                   : "   note: as in step " + std::to_string(it->second) + "\n";
+    }
     if (!s.after.empty()) {
       std::string list;
       for (int a : s.after) list += (list.empty() ? "" : ", ") + std::to_string(a);

@@ -105,13 +105,22 @@ def system32(*name):
 
 
 def plant(wine, args):
-    sc = lambda *a: wine.run("sc", *a, check_rc=0)
+    """Writes the footprint. The service is written into the registry as the worm's installer
+    does (Wine's sc.exe cannot set a description), so the prefix is restarted afterwards for its
+    Service Control Manager to load it."""
+    wine.stop_all()
     reg = lambda *a: wine.run("reg", *a, check_rc=0)
-    sc("create", SERVICE, "binpath=", "C:\\windows\\system32\\svchost.exe -k netsvcs",
-       "type=", "share", "start=", "demand", "displayname=", "Windows Update Helper")
-    sc("description", SERVICE, DESCRIPTION)
-    reg("add", f"HKLM\\SYSTEM\\CurrentControlSet\\Services\\{SERVICE}\\Parameters", "/v",
-        "ServiceDll", "/t", "REG_EXPAND_SZ", "/d", f"%SystemRoot%\\System32\\{SERVICE}.dll", "/f")
+    key = f"HKLM\\SYSTEM\\CurrentControlSet\\Services\\{SERVICE}"
+    for name, kind, data in (("Type", "REG_DWORD", "32"), ("Start", "REG_DWORD", "3"),
+                             ("ErrorControl", "REG_DWORD", "1"),
+                             ("ImagePath", "REG_EXPAND_SZ",
+                              "%SystemRoot%\\System32\\svchost.exe -k netsvcs"),
+                             ("DisplayName", "REG_SZ", "Windows Update Helper"),
+                             ("ObjectName", "REG_SZ", "LocalSystem"),
+                             ("Description", "REG_SZ", DESCRIPTION)):
+        reg("add", key, "/v", name, "/t", kind, "/d", data, "/f")
+    reg("add", key + "\\Parameters", "/v", "ServiceDll", "/t", "REG_EXPAND_SZ", "/d",
+        f"%SystemRoot%\\System32\\{SERVICE}.dll", "/f")
     with open(wine.drive_c("windows", "system32", SERVICE + ".dll"), "wb") as f:
         f.write(b"MZ not a real DLL: a stand-in for the hunt test\n")
     reg("add", "HKLM\\SYSTEM\\CurrentControlSet\\Services", "/v", "ServicesPixels", "/t",
@@ -121,6 +130,8 @@ def plant(wine, args):
     for name in ("svchost.exe", "spoolsv.exe", "crypt.dll"):
         with open(os.path.join(dist, name), "wb") as f:
             f.write(b"stand-in for the worm archive's " + name.encode() + b"\n")
+    subprocess.run([args.wineserver, "-w"], env=wine.env, timeout=120)  # saves the registry
+    wine.start(args.child, "sleep", "600", name="keepalive-planted")
     miner = wine.drive_c("windows", "system32", "dllhostex.exe")
     shutil.copyfile(args.child, miner)
     wine.start(args.child, "spawn", "300", system32("dllhostex.exe"), "sleep", "299", *POOL_ARGS,
@@ -131,8 +142,10 @@ def plant(wine, args):
     wait_for("the listener on 26931", lambda: os.path.exists(ready))
 
 
-def remove(wine):
+def remove(wine, args):
     wine.stop_all()
+    # dllhostex.exe outlives its parent (as the real miner would): end the prefix's processes.
+    subprocess.run([args.wineserver, "-k"], env=wine.env, stderr=subprocess.DEVNULL)
     wine.run("sc", "delete", SERVICE)
     wine.run("reg", "delete", "HKLM\\SYSTEM\\CurrentControlSet\\Services", "/v", "ServicesPixels",
              "/f")
@@ -202,7 +215,7 @@ def main():
                       "dllhostex.exe")
         parent_pid = miner[0]["process"]["parent"]["pid"]
         miner_pid = miner[0]["process"]["pid"]
-        check(miner[0]["process"]["parent"].get("name", "").lower() == "test_child.exe",
+        check(miner[0]["process"]["parent"].get("name", "").lower().endswith("test_child.exe"),
               "dllhostex.exe's parent is the process that started it")
         for name in ("svchost.exe", "spoolsv.exe", "crypt.dll"):
             found(lambda f, n=name: f.get("file", {}).get("path", "").lower().endswith(
@@ -247,7 +260,7 @@ def main():
         check("check first:" in text and "Delete service " + SERVICE in text,
               "the text plan reads as steps")
 
-        remove(wine)
+        remove(wine, args)
         wine.start(args.child, "sleep", "600", name="keepalive2")
         rc, findings, summary, err, _ = hunt_json(wine)
         check(rc == 0 and not findings, "once the footprint is gone, the hunt is clean again " +

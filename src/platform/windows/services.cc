@@ -141,6 +141,7 @@ Enumerated FromEnumEntry(const ENUM_SERVICE_STATUS_PROCESSW& entry) {
   Enumerated e;
   e.key = entry.lpServiceName != nullptr ? entry.lpServiceName : L"";
   e.info.name = WideToUtf8(e.key);
+  e.info.config_path = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\" + e.info.name;
   if (entry.lpDisplayName != nullptr) e.info.display_name = WideToUtf8(entry.lpDisplayName);
   const SERVICE_STATUS_PROCESS& status = entry.ServiceStatusProcess;
   e.info.state = StateFromScm(status.dwCurrentState);
