@@ -159,9 +159,24 @@ bool IpPrefixContains(const IpPrefix& prefix, std::string_view address) {
   return (a->bytes[full] & mask) == (prefix.bytes[full] & mask);
 }
 
+bool IpPrefixHasHostBits(const IpPrefix& prefix) {
+  size_t bytes = prefix.family == 4 ? 4 : 16;
+  for (size_t bit = static_cast<size_t>(prefix.length); bit < bytes * 8; ++bit) {
+    if (prefix.bytes[bit / 8] & (0x80 >> (bit % 8))) return true;
+  }
+  return false;
+}
+
 std::string IpPrefixText(const IpPrefix& prefix) {
   std::string out;
   char buf[8];
+  if (prefix.family == 6 && IsV4Mapped(prefix.bytes)) {
+    IpPrefix v4;
+    std::copy(prefix.bytes.begin() + 12, prefix.bytes.end(), v4.bytes.begin());
+    out = "::ffff:" + IpPrefixText(v4);
+    if (prefix.length != 128) out += "/" + std::to_string(prefix.length);
+    return out;
+  }
   if (prefix.family == 4) {
     for (int i = 0; i < 4; ++i) {
       std::snprintf(buf, sizeof buf, i ? ".%u" : "%u", prefix.bytes[i]);

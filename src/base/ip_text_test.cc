@@ -26,7 +26,10 @@ TEST(IpTextTest, ParsesAddressesAndPrefixes) {
   EXPECT_FALSE(IpPrefixContains(*v6, "2001:db9::5"));
   EXPECT_FALSE(IpPrefixContains(*v6, "10.0.0.1"));
   EXPECT_EQ(IpPrefixText(*v6), "2001:db8::/32");
-  EXPECT_EQ(IpPrefixText(*ParseIpPrefix("::ffff:1.2.3.4")), "::ffff:102:304");
+  EXPECT_EQ(IpPrefixText(*ParseIpPrefix("::FFFF:1.2.3.4")), "::ffff:1.2.3.4");
+  EXPECT_EQ(IpPrefixText(*ParseIpPrefix("64:ff9b::192.0.2.33")), "64:ff9b::c000:221");
+  EXPECT_TRUE(IpPrefixHasHostBits(*ParseIpPrefix("45.76.0.1/16")));
+  EXPECT_FALSE(IpPrefixHasHostBits(*ParseIpPrefix("45.76.0.0/16")));
   EXPECT_EQ(IpPrefixText(*ParseIpPrefix("fe80:0:0:0:0:0:0:1")), "fe80::1");
   EXPECT_EQ(IpPrefixText(*ParseIpPrefix("::")), "::");
   EXPECT_EQ(IpPrefixText(*ParseIpPrefix("1:0:0:2:0:0:0:3")), "1:0:0:2::3");

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "host/ioc_values.h"
+#include "otguard/base/ip_text.h"
 #include "otguard/base/log.h"
 
 // The built-in packs: cmake/OtguardEmbed.cmake generates this header from data/ioc/*.toml.
@@ -152,121 +153,6 @@ bool ParseDecimal(std::string_view s, uint32_t max, uint32_t* out) {
   return true;
 }
 
-bool ParseIpv4(std::string_view s, uint8_t out[4]) {
-  for (int i = 0; i < 4; ++i) {
-    size_t dot = i < 3 ? s.find('.') : s.size();
-    if (dot == std::string_view::npos) return false;
-    uint32_t v = 0;
-    // Leading zeros are refused: some parsers read "010" as octal 8.
-    if (!ParseDecimal(s.substr(0, dot), 255, &v)) return false;
-    out[i] = static_cast<uint8_t>(v);
-    s.remove_prefix(i < 3 ? dot + 1 : dot);
-  }
-  return s.empty();
-}
-
-// RFC 4291 section 2.2 text forms: eight groups, "::" once for a run of zero groups, and an
-// IPv4 dotted quad as the last 32 bits.
-bool ParseIpv6(std::string_view s, uint8_t out[16]) {
-  uint16_t groups[8] = {};
-  int count = 0;
-  int gap = -1;  // index where "::" stands
-  if (s.starts_with("::")) {
-    gap = 0;
-    s.remove_prefix(2);
-    if (s.empty()) {
-      std::fill(out, out + 16, 0);
-      return true;
-    }
-  } else if (s.starts_with(":")) {
-    return false;
-  }
-  while (true) {
-    if (count >= 8) return false;
-    size_t colon = s.find(':');
-    std::string_view part = s.substr(0, colon);
-    if (colon == std::string_view::npos && part.find('.') != std::string_view::npos) {
-      uint8_t v4[4];
-      if (count > 6 || !ParseIpv4(part, v4)) return false;
-      groups[count++] = static_cast<uint16_t>(v4[0] << 8 | v4[1]);
-      groups[count++] = static_cast<uint16_t>(v4[2] << 8 | v4[3]);
-      break;
-    }
-    if (part.empty() || part.size() > 4) return false;
-    uint16_t v = 0;
-    for (char c : part) {
-      if (!IsHexDigit(c)) return false;
-      v = static_cast<uint16_t>(v << 4 | (IsDigit(c) ? c - '0' : ToLower(c) - 'a' + 10));
-    }
-    groups[count++] = v;
-    if (colon == std::string_view::npos) break;
-    s.remove_prefix(colon + 1);
-    if (s.starts_with(":")) {
-      if (gap >= 0) return false;  // "::" twice
-      gap = count;
-      s.remove_prefix(1);
-      if (s.empty()) break;
-    } else if (s.empty()) {
-      return false;  // trailing single ':'
-    }
-  }
-  if (gap < 0 && count != 8) return false;
-  if (gap >= 0 && count > 7) return false;
-  uint16_t full[8] = {};
-  const int tail = count - std::max(gap, 0);
-  for (int i = 0; i < (gap < 0 ? count : gap); ++i) full[i] = groups[i];
-  for (int i = 0; gap >= 0 && i < tail; ++i) full[8 - tail + i] = groups[gap + i];
-  for (int i = 0; i < 8; ++i) {
-    out[2 * i] = static_cast<uint8_t>(full[i] >> 8);
-    out[2 * i + 1] = static_cast<uint8_t>(full[i] & 0xff);
-  }
-  return true;
-}
-
-std::string FormatIpv4(const uint8_t a[4]) {
-  return std::to_string(a[0]) + "." + std::to_string(a[1]) + "." + std::to_string(a[2]) + "." +
-         std::to_string(a[3]);
-}
-
-// RFC 5952: lower case, no leading zeros, the longest run (first of equals) of two or more zero
-// groups as "::"; IPv4-mapped addresses keep their dotted quad.
-std::string FormatIpv6(const uint8_t a[16]) {
-  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::equal(kMapped, kMapped + 12, a)) return "::ffff:" + FormatIpv4(a + 12);
-  uint16_t g[8];
-  for (int i = 0; i < 8; ++i) g[i] = static_cast<uint16_t>(a[2 * i] << 8 | a[2 * i + 1]);
-  int best = -1, best_len = 1;
-  for (int i = 0; i < 8;) {
-    int j = i;
-    while (j < 8 && g[j] == 0) ++j;
-    if (j - i > best_len) best = i, best_len = j - i;
-    i = j == i ? i + 1 : j;
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 8; ++i) {
-    if (i == best) {
-      out += "::";
-      i += best_len - 1;
-      continue;
-    }
-    if (!out.empty() && out.back() != ':') out += ':';
-    bool started = false;
-    for (int shift = 12; shift >= 0; shift -= 4) {
-      int d = g[i] >> shift & 0xf;
-      if (d != 0 || started || shift == 0) out += kHex[d], started = true;
-    }
-  }
-  return out;
-}
-
-bool HostBitsZero(const uint8_t* bytes, size_t size, uint32_t prefix) {
-  for (size_t bit = prefix; bit < size * 8; ++bit) {
-    if (bytes[bit / 8] & (0x80 >> (bit % 8))) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 const char* SeverityName(Severity severity) {
@@ -349,24 +235,26 @@ Result<std::string> NormalizeHash(std::string_view hex, size_t digits) {
 Result<std::string> NormalizeAddress(std::string_view text) {
   std::string_view addr = text;
   std::string_view prefix;
-  if (size_t slash = text.find('/'); slash != std::string_view::npos) {
+  size_t slash = text.find('/');
+  if (slash != std::string_view::npos) {
     addr = text.substr(0, slash);
     prefix = text.substr(slash + 1);
   }
-  const bool v6 = addr.find(':') != std::string_view::npos;
-  uint8_t bytes[16];
-  if (v6 ? !ParseIpv6(addr, bytes) : !ParseIpv4(addr, bytes)) {
+  std::optional<IpPrefix> ip = !addr.empty() ? ParseIpPrefix(addr) : std::nullopt;
+  if (!ip) {
     return Unexpected(InvalidArgument("'" + std::string(text.substr(0, 80)) +
                                       "' is not an IPv4 or IPv6 address (or address/prefix)"));
   }
-  std::string out = v6 ? FormatIpv6(bytes) : FormatIpv4(bytes);
-  if (text.find('/') == std::string_view::npos) return out;
+  std::string out = IpPrefixText(*ip);
+  if (slash == std::string_view::npos) return out;
+  const bool v6 = ip->family == 6;
   uint32_t bits = 0;
   if (!ParseDecimal(prefix, v6 ? 128 : 32, &bits)) {
     return Unexpected(InvalidArgument("'" + std::string(text) + "': prefix length must be 0.." +
                                       (v6 ? "128" : "32")));
   }
-  if (!HostBitsZero(bytes, v6 ? 16 : 4, bits)) {
+  ip->length = static_cast<int>(bits);
+  if (IpPrefixHasHostBits(*ip)) {
     return Unexpected(InvalidArgument("'" + std::string(text) +
                                       "': address has bits set beyond the prefix length"));
   }

@@ -23,7 +23,8 @@ import subprocess
 import sys
 import time
 
-DEADLINE = 90
+from windows_e2e import DEADLINE, check, wait_for  # the helpers of the other Wine tests
+
 SERVICE = "WindowsUpdateHelper"
 DESCRIPTION = ("Enables a common interface and object model for the Windows Update Helper to "
                "access management information about system update, network protocols, devices "
@@ -70,22 +71,6 @@ class Wine:
             if p.poll() is None:
                 p.kill()
                 p.wait(timeout=30)
-
-
-def check(condition, message):
-    if not condition:
-        raise AssertionError(message)
-    print("ok:", message)
-
-
-def wait_for(what, predicate, deadline=DEADLINE):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def records(text):

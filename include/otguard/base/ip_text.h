@@ -28,7 +28,11 @@ std::optional<IpPrefix> ParseIpPrefix(std::string_view text);
 // IPv6 address ("::ffff:45.76.1.2") is compared as the IPv4 address.
 bool IpPrefixContains(const IpPrefix& prefix, std::string_view address);
 
-// The canonical text: dotted quad, RFC 5952 IPv6, "/len" unless a single address.
+// True when bits beyond the prefix length are set ("45.76.0.1/16"): not a network.
+bool IpPrefixHasHostBits(const IpPrefix& prefix);
+
+// The canonical text: dotted quad, RFC 5952 IPv6 (an IPv4-mapped address keeps its dotted quad,
+// "::ffff:1.2.3.4"), "/len" unless a single address.
 std::string IpPrefixText(const IpPrefix& prefix);
 
 }  // namespace otguard

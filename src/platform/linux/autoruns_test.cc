@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "platform/linux/testing/fake_host.h"
 #include "testing/temp_dir.h"
 
 namespace otguard::platform {
@@ -19,22 +20,7 @@ namespace {
 using ::testing::ElementsAre;
 using testutil::TempDir;
 
-// A host's file tree in a temporary directory.
-class FakeHost {
- public:
-  void Write(const std::string& path, const std::string& text, mode_t mode = 0644) {
-    dir_.Mkdir(std::filesystem::path(path).parent_path().string());
-    chmod(dir_.Write(path, text).c_str(), mode);
-  }
-  void Link(const std::string& target, const std::string& path) {
-    dir_.Mkdir(std::filesystem::path(path).parent_path().string());
-    ASSERT_EQ(symlink(target.c_str(), dir_.File(path).c_str()), 0) << path;
-  }
-  ConfigRoot root() const { return {dir_.path()}; }
-
- private:
-  TempDir dir_;
-};
+using fakes::FakeHost;
 
 // The persistence of a compromised station (msraminer.md) next to a stock Debian's.
 void BuildHost(FakeHost& host) {

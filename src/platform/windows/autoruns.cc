@@ -308,17 +308,25 @@ bool EndsWithNoCase(const std::string& s, std::string_view suffix) {
          _stricmp(s.c_str() + s.size() - suffix.size(), std::string(suffix).c_str()) == 0;
 }
 
+// The names in `dir`: a missing folder is normal (nothing configured), another error is
+// recorded.
+std::optional<std::vector<std::string>> ListFolder(const std::string& dir, Collected* out) {
+  auto names = ListDirectory(dir);
+  if (!names.has_value()) {
+    if (names.error().code() != StatusCode::kNotFound) out->Failed(names.error());
+    return std::nullopt;
+  }
+  out->read_any = true;
+  return std::move(*names);
+}
+
 // Explorer opens every file directly in a Startup folder (not in sub-folders) at logon.
 void AddStartupFolder(int csidl, Collected* out) {
   const auto folder = FolderPath(csidl);
   if (!folder.has_value()) return;  // this profile has none
   const std::string dir = WideToUtf8(*folder);
-  auto names = ListDirectory(dir);
-  if (!names.has_value()) {
-    if (names.error().code() != StatusCode::kNotFound) out->Failed(names.error());
-    return;
-  }
-  out->read_any = true;
+  auto names = ListFolder(dir, out);
+  if (!names) return;
   for (const auto& name : *names) {
     if (_stricmp(name.c_str(), "desktop.ini") == 0) continue;  // the folder's own look
     const std::string path = dir + "\\" + name;
@@ -401,12 +409,8 @@ void AddXmlTasks(Collected* out) {
 // Task Scheduler 1.0 (2000, XP, 2003; later Windows still run them): Tasks\*.job.
 void AddJobTasks(Collected* out) {
   const std::string dir = WideToUtf8(WindowsDir() + L"\\Tasks");
-  auto names = ListDirectory(dir);
-  if (!names.has_value()) {
-    if (names.error().code() != StatusCode::kNotFound) out->Failed(names.error());
-    return;
-  }
-  out->read_any = true;
+  auto names = ListFolder(dir, out);
+  if (!names) return;
   for (const auto& name : *names) {
     if (!EndsWithNoCase(name, ".job")) continue;
     const std::string path = dir + "\\" + name;
