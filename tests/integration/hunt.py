@@ -184,6 +184,35 @@ def planted(args):
         found("msraminer/", lambda f: "autorun" in f["otguard"], "the pool in the cron entry")
         found("msraminer/", lambda f: "hosts_entry" in f["otguard"], "the pool in the hosts file")
 
+        # The same footprint through a STIX 2.1 bundle: a file hash and a domain are hunted, the
+        # part a host cannot express is reported, never dropped silently.
+        bundle = os.path.join(work, "feed.json")
+        with open(bundle, "w") as f:
+            json.dump({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+                       "objects": [
+                           {"type": "indicator", "spec_version": "2.1", "pattern_type": "stix",
+                            "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                            "created": "2026-11-01T00:00:00Z", "modified": "2026-11-01T00:00:00Z",
+                            "valid_from": "2026-11-01T00:00:00Z", "name": "Miner file",
+                            "pattern": "[file:hashes.'SHA-256' = '" +
+                                       hashlib.sha256(payload).hexdigest() + "']"},
+                           {"type": "indicator", "spec_version": "2.1", "pattern_type": "stix",
+                            "id": "indicator--1b4e1d2c-2f8e-4a57-9c1e-3e1a8f7d6b01",
+                            "created": "2026-11-01T00:00:00Z", "modified": "2026-11-01T00:00:00Z",
+                            "valid_from": "2026-11-01T00:00:00Z", "name": "Pool names",
+                            "pattern": "[domain-name:value = 'p1.qsd2xjpzfky.site'] OR "
+                                       "[process:name MATCHES '^kdev.*']"}]}, f)
+        rc, out, err = run(args, "hunt", "--root", root, "--no-builtin", "--stix", bundle, "--json")
+        stix = [r for r in records(out) if r["event"]["dataset"] == "otguard.hunt.finding"]
+        check(rc == 1 and any(f.get("file", {}).get("path") == "/var/tmp/.x/kdevtmpfsi"
+                              for f in stix) and
+              any("p1.qsd2xjpzfky.site" in " ".join(f["otguard"]["hunt"]["evidence"])
+                  for f in stix),
+              "a STIX bundle's file hash and domain are hunted " +
+              json.dumps([f["otguard"]["hunt"]["object"] for f in stix]))
+        check("left out: process:name MATCHES '^kdev.*'" in err,
+              f"the STIX part a host cannot express is reported: {err.strip()}")
+
         rc, out, err = run(args, *hunt, "--plan", "json")
         steps = json.loads(out)["steps"]
 
