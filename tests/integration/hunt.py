@@ -78,6 +78,23 @@ paths = ["/var/tmp/.x/*"]
 sha256 = ["{sha256}"]
 
 [[indicator]]
+id = "miner-yara"
+kind = "file"
+title = "The miner's file by its content (YARA)"
+severity = "high"
+technique = "T0867"
+os = "linux"
+paths = ["/var/tmp/.x/*"]
+yara = '''
+rule miner_stand_in {
+  strings:
+    $a = "stand-in for a miner binary"
+  condition:
+    $a
+}
+'''
+
+[[indicator]]
 id = "miner-unit"
 kind = "service"
 title = "The miner's systemd unit"
@@ -173,6 +190,8 @@ def planted(args):
         found("linux-test/miner-file",
               lambda f: f["file"]["path"] == "/var/tmp/.x/kdevtmpfsi",
               "the miner's file by path and SHA-256")
+        found("linux-test/miner-yara", lambda f: f["file"]["path"] == "/var/tmp/.x/kdevtmpfsi",
+              "the miner's file by its YARA rule")
         found("linux-test/miner-unit", lambda f: f["service"]["name"] == "sysupdate.service",
               "the enabled systemd unit")
         found("linux-test/miner-cron",
