@@ -18,8 +18,8 @@
 #include "otguard/platform/interfaces.h"
 #include "otguard/platform/packages.h"
 #include "otguard/platform/processes.h"
-#include "otguard/platform/signer.h"
 #include "otguard/platform/services.h"
+#include "otguard/platform/signer.h"
 #include "otguard/platform/sockets.h"
 #include "otguard/platform/system.h"
 
@@ -51,15 +51,15 @@ struct Inventory {
   int64_t taken_at_ns = 0;
   std::string host_name;
   std::optional<platform::OsVersion> os;
-  std::vector<platform::ProcessInfo> processes;   // sorted by pid
-  std::vector<platform::ServiceInfo> services;    // sorted by name
-  std::vector<platform::SocketEndpoint> sockets;  // sorted by protocol, local port, address
-  std::vector<platform::Hotfix> hotfixes;         // sorted by id
-  std::vector<platform::InstalledPackage> packages;   // sorted by name
-  std::vector<platform::Autorun> autoruns;            // sorted by kind, location, name
+  std::vector<platform::ProcessInfo> processes;        // sorted by pid
+  std::vector<platform::ServiceInfo> services;         // sorted by name
+  std::vector<platform::SocketEndpoint> sockets;       // sorted by protocol, local port, address
+  std::vector<platform::Hotfix> hotfixes;              // sorted by id
+  std::vector<platform::InstalledPackage> packages;    // sorted by name
+  std::vector<platform::Autorun> autoruns;             // sorted by kind, location, name
   std::vector<platform::NetworkInterface> interfaces;  // sorted by name
-  std::vector<ImageInfo> images;                      // sorted by path; one per distinct file
-  std::vector<CollectorOutcome> collectors;       // in collection order
+  std::vector<ImageInfo> images;                       // sorted by path; one per distinct file
+  std::vector<CollectorOutcome> collectors;            // in collection order
 };
 
 struct InventoryOptions {

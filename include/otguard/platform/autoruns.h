@@ -15,14 +15,14 @@
 namespace otguard::platform {
 
 enum class AutorunKind {
-  kRunKey,          // HKLM/HKU ...\CurrentVersion\Run, RunOnce, Wow6432Node, Policies\...\Run
-  kWinlogon,        // Winlogon Shell / Userinit / Taskman
-  kStartupFolder,   // a file in a Startup folder
-  kScheduledTask,   // Task Scheduler (System32\Tasks XML, XP's Tasks\*.job)
-  kService,         // an auto-start service (Windows SCM, Linux enabled systemd unit)
-  kCron,            // a cron table entry
-  kSystemdTimer,    // a systemd .timer unit and the unit it starts
-  kRcScript,        // /etc/rc.local, /etc/init.d scripts linked from /etc/rc?.d
+  kRunKey,         // HKLM/HKU ...\CurrentVersion\Run, RunOnce, Wow6432Node, Policies\...\Run
+  kWinlogon,       // Winlogon Shell / Userinit / Taskman
+  kStartupFolder,  // a file in a Startup folder
+  kScheduledTask,  // Task Scheduler (System32\Tasks XML, XP's Tasks\*.job)
+  kService,        // an auto-start service (Windows SCM, Linux enabled systemd unit)
+  kCron,           // a cron table entry
+  kSystemdTimer,   // a systemd .timer unit and the unit it starts
+  kRcScript,       // /etc/rc.local, /etc/init.d scripts linked from /etc/rc?.d
 };
 
 struct Autorun {
