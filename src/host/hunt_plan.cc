@@ -580,27 +580,28 @@ std::string PlanJson(const Plan& plan) {
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+// Lines end in "\n": Windows' C runtime writes them to stdout as CRLF, which batch files need
+// (cmd.exe mis-reads labels in files with bare LF).
 std::string PlanScript(const Plan& plan) {
   std::string out;
   if (plan.os == TargetOs::kWindows) {
-    out += "@echo off\r\nsetlocal DisableDelayedExpansion\r\n";
-    out += "rem otguard remediation plan. Review every step before running this file.\r\n";
-    out += "rem Each step runs only after you answer y. Run it as Administrator.\r\n";
+    out += "@echo off\nsetlocal DisableDelayedExpansion\n";
+    out += "rem otguard remediation plan. Review every step before running this file.\n";
+    out += "rem Each step runs only after you answer y. Run it as Administrator.\n";
     for (const PlanStep& s : plan.steps) {
       std::string n = std::to_string(s.number);
-      out += "\r\necho.\r\necho Step " + n + " [" + StepActionName(s.action) +
-             "]: " + CmdEcho(s.what) + "\r\n";
-      for (const std::string& c : s.check_first)
-        out += "echo   Check first: " + CmdEcho(c) + "\r\n";
+      out += "\necho.\necho Step " + n + " [" + StepActionName(s.action) + "]: " + CmdEcho(s.what) +
+             "\n";
+      for (const std::string& c : s.check_first) out += "echo   Check first: " + CmdEcho(c) + "\n";
       if (s.command.empty()) {
-        out += "echo   This step is done by hand.\r\npause\r\n";
+        out += "echo   This step is done by hand.\npause\n";
         continue;
       }
-      out += "set \"ANSWER=\"\r\nset /p ANSWER=Run step " + n + "? [y/N] \r\n";
-      out += "if /I not \"%ANSWER%\"==\"y\" goto skip_" + n + "\r\n" + s.command + "\r\n";
-      out += ":skip_" + n + "\r\n";
+      out += "set \"ANSWER=\"\nset /p ANSWER=Run step " + n + "? [y/N] \n";
+      out += "if /I not \"%ANSWER%\"==\"y\" goto skip_" + n + "\n" + s.command + "\n";
+      out += ":skip_" + n + "\n";
     }
-    out += "\r\necho.\r\necho Done. Run otguard hunt again.\r\n";
+    out += "\necho.\necho Done. Run otguard hunt again.\n";
     return out;
   }
   out += "#!/bin/sh\n# otguard remediation plan. Review every step before running this file.\n";

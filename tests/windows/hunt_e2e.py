@@ -235,8 +235,12 @@ def main():
               "every step says what to check first on a DCS host")
         check(steps[-1]["action"] == "verify", "the plan ends with verifying")
 
-        rc, script, err, _ = wine.run(args.otguard, "hunt", "--plan", "script")
+        rc, script, err, wine_out = wine.run(args.otguard, "hunt", "--plan", "script")
         commands = [s for s in steps if s["command"]]
+        with open(wine_out, "rb") as f:
+            raw = f.read()
+        check(b"\r\n" in raw and b"\r\r" not in raw and raw.count(b"\n") == raw.count(b"\r\n"),
+              "the batch file's lines end in CRLF, as cmd.exe needs")
         check(script.startswith("@echo off") and script.count("set /p ANSWER=") == len(commands),
               f"the script asks before each of its {len(commands)} commands")
         check(f'sc stop "{SERVICE}"' in script and f"taskkill /PID {miner_pid} /F" in script,
