@@ -150,8 +150,10 @@ void Correlator::TrackFanOut(const FlowInfo& flow) {
 
 void Correlator::TrackScan(const FlowInfo& flow) {
   if (flow.transport != Transport::kTcp) return;
-  bool answered =
-      flow.packets[Index(Direction::kToClient)] > 0 && flow.tcp_state != TcpState::kReset;
+  // A failed attempt: nothing came back, or a reset before the server sent any data (a refused
+  // port, or a SYN scan's half-open probe). A server that sent data answered, however the
+  // connection ended (Windows SMB clients often end theirs with a RST).
+  bool answered = flow.packets[Index(Direction::kToClient)] > 0;
   bool refused =
       flow.tcp_state == TcpState::kReset && flow.payload_bytes[Index(Direction::kToClient)] == 0;
   if (answered && !refused) return;

@@ -418,7 +418,7 @@ TEST_F(ScanTest, AnsweredConnectionsAreNoFailedAttempts) {
   EXPECT_TRUE(Scans().empty()) << "a client of ten file servers is no scanner";
 }
 
-TEST_F(ScanTest, DISABLED_ConnectionsThatExchangedDataThenResetAreNoFailedAttempts) {
+TEST_F(ScanTest, ConnectionsThatExchangedDataThenResetAreNoFailedAttempts) {
   // Windows SMB clients often end sessions with a RST: the servers did answer.
   Probe(4, Outcome::kUnanswered);
   Probe(10, Outcome::kAnsweredReset, 445, kT0 + kMinute, kSecond, 150);
