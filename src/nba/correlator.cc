@@ -21,6 +21,23 @@ std::string PortText(Transport t, uint16_t port) {
   return std::string(TransportName(t)) + "/" + std::to_string(port);
 }
 
+// Records a contact with `target` at `now` in a sliding window: first drops every target whose
+// latest contact is more than `window` away from `now` (either way: timestamps are not always
+// in order; exactly `window` away stays, the window is closed), then adds `target` or updates
+// its times. A target contacted a moment ago is in the window however long ago it was first
+// contacted; its first contact stays the evidence. Returns true if `target` is new in the
+// window.
+bool SlideWindow(ContactWindow& contacts, const IpAddress& target, Micros now, Micros window) {
+  std::erase_if(contacts, [&](const auto& e) {
+    Micros latest = e.second.latest;
+    return (latest > now ? latest - now : now - latest) > window;
+  });
+  auto [it, added] = contacts.try_emplace(target, Contact{now, now});
+  it->second.first = std::min(it->second.first, now);
+  it->second.latest = std::max(it->second.latest, now);
+  return added;
+}
+
 }  // namespace
 
 Correlator::Correlator(const AnalysisOptions& options, const Intel& intel, AnalysisResult& result)
@@ -118,11 +135,7 @@ void Correlator::CheckBaselineOnStart(const FlowInfo& flow) {
 void Correlator::TrackFanOut(const FlowInfo& flow) {
   FanOut& fo = fanout_[flow.client.ip];
   Micros now = flow.first_seen;
-  Micros window = options_.detection.fanout_window;
-  std::erase_if(fo.targets, [&](const auto& e) {
-    return e.second > now ? e.second - now > window : now - e.second > window;
-  });
-  if (!fo.targets.emplace(flow.server.ip, now).second) return;
+  if (!SlideWindow(fo.targets, flow.server.ip, now, options_.detection.fanout_window)) return;
   if (fo.alerted || fo.targets.size() < options_.detection.fanout_hosts) return;
   fo.alerted = true;
   Alert a = FromFlow(flow, Direction::kToServer, flow.first_packet_index, now);
@@ -132,7 +145,7 @@ void Correlator::TrackFanOut(const FlowInfo& flow) {
   a.technique = "T0886";
   nlohmann::json targets = nlohmann::json::array();
   std::vector<std::pair<Micros, IpAddress>> by_time;
-  for (const auto& [ip, t] : fo.targets) by_time.emplace_back(t, ip);
+  for (const auto& [ip, t] : fo.targets) by_time.emplace_back(t.first, ip);
   std::sort(by_time.begin(), by_time.end());
   for (const auto& [t, ip] : by_time) {
     targets.push_back(ip.ToString());
@@ -164,23 +177,19 @@ void Correlator::TrackScan(const FlowInfo& flow) {
   }
   ScanState& s = scans_[{flow.client.ip, flow.server.port}];
   Micros now = flow.first_seen;
-  Micros window = options_.detection.scan_window;
-  std::erase_if(s.failed, [&](const auto& e) {
-    return e.second > now ? e.second - now > window : now - e.second > window;
-  });
-  s.failed.emplace(flow.server.ip, now);
+  SlideWindow(s.failed, flow.server.ip, now, options_.detection.scan_window);
   if (s.alerted || s.failed.size() < options_.detection.scan_hosts) return;
   s.alerted = true;
   Micros first = INT64_MAX, last = INT64_MIN;
   nlohmann::json targets = nlohmann::json::array();
   Alert a = FromFlow(flow, Direction::kToServer, flow.first_packet_index, now);
   for (const auto& [ip, t] : s.failed) {
-    first = std::min(first, t);
-    last = std::max(last, t);
+    first = std::min(first, t.first);
+    last = std::max(last, t.first);
     targets.push_back(ip.ToString());
   }
   std::vector<Micros> times;
-  for (const auto& [ip, t] : s.failed) times.push_back(t);
+  for (const auto& [ip, t] : s.failed) times.push_back(t.first);
   std::sort(times.begin(), times.end());
   a.evidence_times = times;
   a.ts = last;

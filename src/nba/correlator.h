@@ -16,6 +16,13 @@
 
 namespace otguard::nba::internal {
 
+// A target's times while it stays in a sliding window: the first contact is the evidence, the
+// latest keeps it in the window.
+struct Contact {
+  Micros first = 0, latest = 0;
+};
+using ContactWindow = std::map<IpAddress, Contact>;
+
 class Correlator final : public FlowObserver {
  public:
   Correlator(const AnalysisOptions& options, const Intel& intel, AnalysisResult& result);
@@ -31,12 +38,11 @@ class Correlator final : public FlowObserver {
 
  private:
   struct FanOut {
-    std::deque<std::pair<Micros, IpAddress>> recent;  // first contact per target, in time
-    std::map<IpAddress, Micros> targets;              // all targets in the window
+    ContactWindow targets;  // SMB connections
     bool alerted = false;
   };
   struct ScanState {
-    std::map<IpAddress, Micros> failed;  // target -> time of the failed attempt
+    ContactWindow failed;  // failed attempts
     bool alerted = false;
   };
 
