@@ -79,6 +79,10 @@ void Correlator::Emit(Alert alert) {
   }
   StoredKey& stored = seen_alert_strings_.emplace_back(StoredKey{alert.rule, alert.operation});
   seen_alerts_.insert({stored.rule, key.source, key.destination, stored.operation});
+  Publish(std::move(alert));
+}
+
+void Correlator::Publish(Alert alert) {
   if (options_.on_alert) options_.on_alert(alert);
   result_.alerts.push_back(std::move(alert));
 }
@@ -106,29 +110,31 @@ void Correlator::CheckBaselineOnStart(const FlowInfo& flow) {
     a.severity = s;
     a.technique = std::move(technique);
     a.message = std::move(message);
-    Emit(std::move(a));
+    return a;
   };
   std::string what =
       client.ToString() + " -> " + server.ToString() + " " + PortText(flow.transport, port);
   if (flow.transport == Transport::kTcp && IsSmbPort(port) &&
       !b.HasTalk({client, server, Transport::kTcp, 445}) &&
       !b.HasTalk({client, server, Transport::kTcp, 139})) {
-    alert("nba.first_smb", Category::kLateralMovement, Severity::kHigh, "T0886",
-          "first SMB connection between these hosts (not in the baseline): " + what);
+    // Once per pair, 445 and 139 alike: the repeat check's key has no port.
+    Emit(alert("nba.first_smb", Category::kLateralMovement, Severity::kHigh, "T0886",
+               "first SMB connection between these hosts (not in the baseline): " + what));
   }
   if (!b.HasPair(client, server) && new_pairs_alerted_.emplace(client, server).second &&
       CapNewTalker(client)) {
-    alert("nba.new_talker", Category::kNewTalker, Severity::kMedium, "T0886",
-          "new client-server pair: " + what);
+    Publish(alert("nba.new_talker", Category::kNewTalker, Severity::kMedium, "T0886",
+                  "new client-server pair: " + what));
   }
   // Only for hosts the baseline knows as clients: a new host is already a new talker.
   if (b.HasClient(client) && !b.HasOutboundPort(client, flow.transport, port) &&
       new_outbound_alerted_.emplace(client, flow.transport, port).second) {
     bool pool = intel_.IsPoolPort(port);
-    alert("nba.new_outbound_port", Category::kPolicy, pool ? Severity::kHigh : Severity::kMedium,
-          "T0885",
-          client.ToString() + " uses " + PortText(flow.transport, port) +
-              " for the first time (not in the baseline)" + (pool ? "; a mining-pool port" : ""));
+    Publish(alert("nba.new_outbound_port", Category::kPolicy,
+                  pool ? Severity::kHigh : Severity::kMedium, "T0885",
+                  client.ToString() + " uses " + PortText(flow.transport, port) +
+                      " for the first time (not in the baseline)" +
+                      (pool ? "; a mining-pool port" : "")));
   }
 }
 
@@ -158,7 +164,7 @@ void Correlator::TrackFanOut(const FlowInfo& flow) {
                {{"targets", targets},
                 {"window_seconds", options_.detection.fanout_window / kMicrosPerSecond},
                 {"span_ms", span / 1000}}}};
-  Emit(std::move(a));
+  Publish(std::move(a));
 }
 
 void Correlator::TrackScan(const FlowInfo& flow) {
@@ -206,7 +212,7 @@ void Correlator::TrackScan(const FlowInfo& flow) {
               " without an answer over " + std::to_string(span / kMicrosPerSecond) + " s" +
               (slow ? " (slow scan)" : "");
   a.fields = {{"nba", {{"targets", targets}, {"span_seconds", span / kMicrosPerSecond}}}};
-  Emit(std::move(a));
+  Publish(std::move(a));
 }
 
 void Correlator::Learn(const FlowInfo& flow) {
@@ -238,7 +244,7 @@ void Correlator::OnFlowAnswered(const FlowInfo& flow) {
   a.technique = "T0869";
   a.message = flow.server.ip.ToString() + " answers on " +
               PortText(flow.transport, flow.server.port) + ", a service not in the baseline";
-  Emit(std::move(a));
+  Publish(std::move(a));
 }
 
 void Correlator::LearnDns(const Finding& finding) {

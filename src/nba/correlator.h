@@ -46,7 +46,12 @@ class Correlator final : public FlowObserver {
     bool alerted = false;
   };
 
+  // Emit: analyser findings and first_smb, after the repeat check (rule, hosts, operation;
+  // no port). Publish: alerts made once by their own state, whose identity includes a port
+  // (new outbound port, new service, scan) or an actor (fan-out, new talker): the repeat
+  // check would take the second port's first for a repeat of the first's.
   void Emit(Alert alert);
+  void Publish(Alert alert);
   Alert FromFlow(const FlowInfo& flow, Direction actor, uint64_t packet_index, Micros ts) const;
   void CheckBaselineOnStart(const FlowInfo& flow);
   void TrackFanOut(const FlowInfo& flow);

@@ -361,7 +361,7 @@ TEST_F(ScanTest, ExactlyTheThresholdOfUnansweredAttemptsIsAScan) {
   EXPECT_EQ(a.fields["nba"]["span_seconds"], 4);
 }
 
-TEST_F(ScanTest, DISABLED_MoreAttemptsStillGiveOneAlertPerActorAndPort) {
+TEST_F(ScanTest, MoreAttemptsStillGiveOneAlertPerActorAndPort) {
   Probe(6, Outcome::kUnanswered);
   Probe(40, Outcome::kUnanswered, 445, kT0 + kMinute, kSecond, 150);
   ASSERT_EQ(Scans().size(), 1u);
@@ -630,7 +630,7 @@ TEST_F(BaselineDeviationTest, ANewServiceAlertsOnceAndOnlyWhenAnswered) {
   EXPECT_EQ(WithRule("nba.new_service")[1].severity, Severity::kMedium);
 }
 
-TEST_F(BaselineDeviationTest, DISABLED_FirstSmbBetweenHostsAlertsOnceAndRepeatsAreCounted) {
+TEST_F(BaselineDeviationTest, FirstSmbBetweenHostsAlertsOnceAndRepeatsAreCounted) {
   Connect(Host(1), Host(3), 139, kT0);  // known on 445: SMB between them is not new
   EXPECT_TRUE(WithRule("nba.first_smb").empty());
   Connect(Host(4), Host(3), 445, kT0 + 1);
@@ -704,7 +704,7 @@ TEST_F(BaselineDeviationTest, NewTalkersDoNotUseUpTheOutboundPortBudget) {
   EXPECT_EQ(outbound[0].destination.port, 3333);
 }
 
-TEST_F(BaselineDeviationTest, DISABLED_NewPortsOnOneServerAreEachReported) {
+TEST_F(BaselineDeviationTest, NewPortsOnOneServerAreEachReported) {
   // The repeat check keys alerts by hosts, not ports: the port-level firsts must not be
   // taken for repeats of each other.
   Connect(Host(1), Host(2), 3333, kT0);
