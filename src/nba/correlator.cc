@@ -87,8 +87,9 @@ void Correlator::Publish(Alert alert) {
   result_.alerts.push_back(std::move(alert));
 }
 
-bool Correlator::CapNewTalker(const IpAddress& client) {
-  size_t& n = new_talker_alerts_[client];
+bool Correlator::WithinCap(std::map<IpAddress, size_t>& alerts_per_client,
+                           const IpAddress& client) {
+  size_t& n = alerts_per_client[client];
   if (n >= options_.detection.max_new_talker_alerts_per_client) {
     ++result_.capped_alerts;
     return false;
@@ -122,13 +123,14 @@ void Correlator::CheckBaselineOnStart(const FlowInfo& flow) {
                "first SMB connection between these hosts (not in the baseline): " + what));
   }
   if (!b.HasPair(client, server) && new_pairs_alerted_.emplace(client, server).second &&
-      CapNewTalker(client)) {
+      WithinCap(new_talker_alerts_, client)) {
     Publish(alert("nba.new_talker", Category::kNewTalker, Severity::kMedium, "T0886",
                   "new client-server pair: " + what));
   }
   // Only for hosts the baseline knows as clients: a new host is already a new talker.
   if (b.HasClient(client) && !b.HasOutboundPort(client, flow.transport, port) &&
-      new_outbound_alerted_.emplace(client, flow.transport, port).second) {
+      new_outbound_alerted_.emplace(client, flow.transport, port).second &&
+      WithinCap(new_outbound_alerts_, client)) {
     bool pool = intel_.IsPoolPort(port);
     Publish(alert("nba.new_outbound_port", Category::kPolicy,
                   pool ? Severity::kHigh : Severity::kMedium, "T0885",

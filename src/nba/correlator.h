@@ -61,7 +61,10 @@ class Correlator final : public FlowObserver {
   void AddStats(const FlowInfo& flow);
   void AddEdge(const IpAddress& from, const IpAddress& to, const std::string& kind, Micros ts,
                const std::string& rule);
-  bool CapNewTalker(const IpAddress& client);
+  // max_new_talker_alerts_per_client, for new talkers and new outbound ports each (a worm's
+  // flood of new talkers must not hide its first connection to a mining pool): false and
+  // counted in capped_alerts once `client` has had that many.
+  bool WithinCap(std::map<IpAddress, size_t>& alerts_per_client, const IpAddress& client);
   std::string NameOf(const IpAddress& ip) const;
   std::optional<Asset> AssetOf(const IpAddress& ip) const;
 
@@ -89,7 +92,7 @@ class Correlator final : public FlowObserver {
   std::set<std::pair<IpAddress, IpAddress>> new_pairs_alerted_;
   std::set<std::tuple<IpAddress, Transport, uint16_t>> new_services_alerted_;
   std::set<std::tuple<IpAddress, Transport, uint16_t>> new_outbound_alerted_;
-  std::map<IpAddress, size_t> new_talker_alerts_;
+  std::map<IpAddress, size_t> new_talker_alerts_, new_outbound_alerts_;
   std::map<IpAddress, FanOut> fanout_;
   std::map<std::pair<IpAddress, uint16_t>, ScanState> scans_;
   std::unordered_map<std::string, std::string> dns_names_;  // address text -> name

@@ -676,7 +676,7 @@ TEST_F(BaselineDeviationTest, DefaultCapIsTenNewTalkersPerClient) {
 
 // A host sweeping the ports of a server it knows: every port is a first, but the analyst
 // needs the first few and the count, not 65535 lines.
-TEST_F(BaselineDeviationTest, DISABLED_NewOutboundPortAlertsAreCappedPerClientAtTheLimit) {
+TEST_F(BaselineDeviationTest, NewOutboundPortAlertsAreCappedPerClientAtTheLimit) {
   options_.detection.max_new_talker_alerts_per_client = 3;
   for (uint16_t port : {21, 22, 23}) Connect(Host(1), Host(2), port, kT0 + port);
   EXPECT_EQ(WithRule("nba.new_outbound_port").size(), 3u) << "the limit";

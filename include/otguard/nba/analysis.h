@@ -33,7 +33,8 @@ struct DetectionOptions {
   // spread out, within the window.
   size_t scan_hosts = 5;
   Micros scan_window = 24 * 3600 * kMicrosPerSecond;
-  // At most this many new-talker / new-outbound-port alerts per client; the rest are counted.
+  // At most this many new-talker alerts, and this many new-outbound-port alerts, per client;
+  // the rest are counted (capped_alerts).
   size_t max_new_talker_alerts_per_client = 10;
 };
 
