@@ -7,6 +7,10 @@ namespace {
 
 bool IsSmbPort(uint16_t port) { return port == 445 || port == 139; }
 
+// A scan whose attempts span more than this is reported as slow (nba.slow_scan): one paced
+// to stay under per-minute rate thresholds.
+constexpr Micros kSlowScanSpan = 60 * kMicrosPerSecond;
+
 bool HasPorts(Transport t) { return t == Transport::kTcp || t == Transport::kUdp; }
 
 // Multicast and broadcast have no "talker pair" or listening service to learn. A subnet's
@@ -202,7 +206,7 @@ void Correlator::TrackScan(const FlowInfo& flow) {
   a.evidence_times = times;
   a.ts = last;
   Micros span = last - first;
-  bool slow = span > options_.detection.fanout_window * 6;
+  bool slow = span > kSlowScanSpan;
   a.rule = slow ? "nba.slow_scan" : "nba.scan";
   a.category = Category::kScan;
   a.severity = IsSmbPort(flow.server.port) ? Severity::kHigh : Severity::kMedium;

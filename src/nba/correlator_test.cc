@@ -522,7 +522,7 @@ TEST_F(ScanTest, AHostProbedAgainStaysInTheWindow) {
 }
 
 // Which scans are slow is the scan's own matter: the fan-out window has no say in it.
-TEST_F(ScanTest, DISABLED_SlowDoesNotDependOnTheFanOutWindow) {
+TEST_F(ScanTest, SlowDoesNotDependOnTheFanOutWindow) {
   options_.detection.fanout_window = 30 * kSecond;
   Probe(5, Outcome::kUnanswered, 3389, kT0, 15 * kSecond + 250'000);  // 61 s
   auto scans = Scans();
