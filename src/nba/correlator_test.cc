@@ -264,6 +264,21 @@ TEST_F(FanOutTest, TargetsExactlyTheWindowApartAreWithinIt) {
   EXPECT_EQ(fanout[0].fields["nba"]["span_ms"], window / 1000);
 }
 
+TEST_F(FanOutTest, WindowEdgeOneMicrosecondEachSide) {
+  for (Micros last : {10 * kSecond - 1, 10 * kSecond, 10 * kSecond + 1}) {
+    AnalysisOptions options;
+    AnalysisResult result;
+    Intel intel;
+    Correlator c(options, intel, result);
+    std::vector<Micros> times = {0, kSecond, 2 * kSecond, last};
+    for (size_t i = 0; i < times.size(); ++i) {
+      c.OnFlowStart(Flow(worm_, Host(100 + static_cast<int>(i)), 445, kT0 + times[i]));
+    }
+    EXPECT_EQ(result.alerts.size(), last <= options.detection.fanout_window ? 1u : 0u)
+        << "4th target " << last << " us after the 1st";
+  }
+}
+
 TEST_F(FanOutTest, ATargetOneMicrosecondOutsideTheWindowHasLeftIt) {
   Micros window = options_.detection.fanout_window;
   Connect(worm_, Host(100), 445, kT0);
@@ -500,6 +515,24 @@ TEST_F(ScanTest, AttemptsExactlyTheWindowApartAreWithinIt) {
   auto scans = Scans();
   ASSERT_EQ(scans.size(), 1u);
   EXPECT_EQ(scans[0].fields["nba"]["span_seconds"], window / kSecond);
+}
+
+TEST_F(ScanTest, WindowEdgeOneMicrosecondEachSide) {
+  for (Micros last : {24 * kHour - 1, 24 * kHour, 24 * kHour + 1}) {
+    AnalysisOptions options;
+    AnalysisResult result;
+    Intel intel;
+    Correlator c(options, intel, result);
+    std::vector<Micros> times = {0, kHour, 2 * kHour, 3 * kHour, last};
+    for (size_t i = 0; i < times.size(); ++i) {
+      FlowInfo f = Flow(scanner_, Host(100 + static_cast<int>(i)), 3389, kT0 + times[i],
+                        Outcome::kUnanswered);
+      c.OnFlowStart(f);
+      c.OnFlowEnd(f, FlowEndReason::kIdleTimeout);
+    }
+    EXPECT_EQ(result.alerts.size(), last <= options.detection.scan_window ? 1u : 0u)
+        << "5th attempt " << last << " us after the 1st";
+  }
 }
 
 TEST_F(ScanTest, AnAttemptOneMicrosecondOutsideTheWindowHasLeftIt) {
