@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -105,12 +104,6 @@ class CorrelatorTest : public ::testing::Test {
     for (const Alert& a : result_.alerts) {
       if (a.rule == rule) out.push_back(a);
     }
-    return out;
-  }
-
-  std::set<std::string> Rules() const {
-    std::set<std::string> out;
-    for (const Alert& a : result_.alerts) out.insert(a.rule);
     return out;
   }
 
