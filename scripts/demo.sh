@@ -34,9 +34,8 @@ echo "== otguard audit: this host's hardening (failing and unknown checks)"
 
 # The network side: the incident capture (the real WannaCry capture on a plant layout, with the
 # MsraMiner download on 26931, the pool lookup and Stratum on 45560, among normal SCADA traffic).
-shared="$root/../shared/data/pcaps"
 mkdir -p "$build/incident"
-/usr/bin/python3 "$root/scripts/make-incident-pcap.py" --shared "$shared" \
+/usr/bin/python3 "$root/scripts/make-incident-pcap.py" --pcaps "$root/tests/data/pcaps" \
   --out "$build/incident/incident.pcap" --normal "$build/incident/day-before.pcap" >/dev/null
 echo
 echo "== otguard nba learn: the control network's normal traffic of the day before"
