@@ -232,6 +232,11 @@ std::string SeenText(const AnalysisResult& r, bool attacks, const Clock& clock,
   return (attacks ? "What was seen\n" : "Not in the baseline (or policy)\n") + lines;
 }
 
+std::string NodeName(const PropagationGraph& g, const IpAddress& ip) {
+  auto it = g.nodes.find(ip);
+  return ShortName(ip, it == g.nodes.end() ? std::nullopt : it->second.asset);
+}
+
 std::string Headline(const AnalysisResult& r) {
   size_t attacked = 0, infected = 0, miners = 0;
   for (const auto& [ip, n] : r.graph.nodes) {
@@ -241,8 +246,11 @@ std::string Headline(const AnalysisResult& r) {
   }
   std::string what;
   if (!r.graph.edges.empty()) {
-    what = Count(attacked, "host", "hosts") + " attacked over the network, " +
-           std::to_string(infected) + " of them infected";
+    what = Count(attacked, "host", "hosts") + " attacked over the network";
+    if (!r.graph.patient_zero.empty()) {
+      what += " from patient zero " + NodeName(r.graph, r.graph.patient_zero.front());
+    }
+    what += ", " + std::to_string(infected) + " of them infected";
   } else {
     what = "no host-to-host exploitation or worm download seen";
   }
@@ -276,11 +284,6 @@ std::string When(const AnalysisResult& r) {
   }
   return out + "\n" + "Alerts: " + Count(r.alerts.size(), "alert", "alerts") + " of " +
          Count(rules.size(), "rule", "rules") + ", grouped below\n";
-}
-
-std::string NodeName(const PropagationGraph& g, const IpAddress& ip) {
-  auto it = g.nodes.find(ip);
-  return ShortName(ip, it == g.nodes.end() ? std::nullopt : it->second.asset);
 }
 
 std::string MiningNote(const GraphNode& n) {

@@ -94,10 +94,11 @@ size_t LineWith(const std::string& text, const std::string& needle) {
 
 TEST(ReportTextTest, StoryComesInOrderWithTheFactsOfTheGraph) {
   std::string s = IncidentSummaryText(Outbreak());
-  EXPECT_EQ(s.rfind("What happened: 2 hosts attacked over the network, 1 of them infected; "
-                    "1 host mining\n",
-                    0),
-            0u)
+  EXPECT_EQ(
+      s.rfind("What happened: 2 hosts attacked over the network from patient zero PZ-01, 1 of "
+              "them infected; 1 host mining\n",
+              0),
+      0u)
       << s;
   // The attack's span, and the wider span of all alerts (the new service came first).
   LineWith(s,
