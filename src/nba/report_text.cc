@@ -43,9 +43,12 @@ std::string Duration(Micros us) {
   } else if (s < 3600) {
     std::snprintf(buf, sizeof buf, "%llu min %llu s", static_cast<unsigned long long>(s / 60),
                   static_cast<unsigned long long>(s % 60));
-  } else {
+  } else if (s < 2 * 86400) {
     std::snprintf(buf, sizeof buf, "%llu h %llu min", static_cast<unsigned long long>(s / 3600),
                   static_cast<unsigned long long>(s / 60 % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%llu d %llu h", static_cast<unsigned long long>(s / 86400),
+                  static_cast<unsigned long long>(s / 3600 % 24));
   }
   return buf;
 }
@@ -250,7 +253,8 @@ std::string Headline(const AnalysisResult& r) {
     if (!r.graph.patient_zero.empty()) {
       what += " from patient zero " + NodeName(r.graph, r.graph.patient_zero.front());
     }
-    what += ", " + std::to_string(infected) + " of them infected";
+    what += infected == 0 ? ", none of them seen spreading"
+                          : ", " + std::to_string(infected) + " of them infected";
   } else {
     what = "no host-to-host exploitation or worm download seen";
   }

@@ -162,6 +162,20 @@ TEST(ReportTextTest, WithoutPropagationTheStorySaysSoAndListsMiners) {
   LineWith(s, "Mining\n  10.0.0.2 [HMI-02, operator-station]: mining\n");
 }
 
+TEST(ReportTextTest, AnAttackThatDidNotSpreadIsToldAsSuch) {
+  AnalysisResult r;
+  r.alerts = {MakeAlert(10, "smb.kit.stage_one", Category::kExploit, Severity::kCritical,
+                        "ExploitKit (CVE-1): stage one overflow", {kA, 40001}, {kC, 445})};
+  AddEdge(r.graph, kA, kC, "exploit", 10);
+  r.graph.patient_zero = {kA};
+  std::string s = IncidentSummaryText(r);
+  LineWith(s,
+           "What happened: 1 host attacked over the network from patient zero PZ-01, none of "
+           "them seen spreading\n");
+  EXPECT_EQ(s.find("Infected"), std::string::npos) << s;
+  LineWith(s, "Attacked, not seen spreading\n  22:13:30.000  10.0.0.3: exploited by PZ-01\n");
+}
+
 TEST(ReportTextTest, NoAlertsIsSaidInOneLine) {
   AnalysisResult r;
   r.counters.packets = 12;
