@@ -3,13 +3,16 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps build windows run test fuzz fuzz-build bench format clean
+.PHONY: deps configure build windows run test fuzz fuzz-build bench format clean
 
 deps:
 	@bash scripts/install-deps.sh
 
-build: deps
+configure: deps
 	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) >/dev/null
+
+# Everything: the program, the tests, the fuzz-corpus replays, the benchmark tools.
+build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # otguard.exe for Windows (docs/windows.md): x86_64 (Windows 7+) and i686 (XP SP3+), cross-built
@@ -21,8 +24,10 @@ windows: deps
 	@cmake -S . -B build-win32 -G Ninja $(WINDOWS_FLAGS) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mingw-w64-i686.cmake >/dev/null
 	@cmake --build build-win32 -j $(JOBS)
 
-# The main job: scan the bundled sample directory with the bundled signatures.
-run: build
+# The main job: the incident told from the network, then a scan, inventory, hunt and audit of this
+# host. Builds only the otguard program the demo runs, not the tests (`make test` builds those).
+run: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target otguard
 	@bash scripts/demo.sh $(BUILD)
 
 # Tests: unit and integration tests, fuzz corpus replays, and a short libFuzzer run of every

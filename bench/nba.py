@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from run import BENCH, OUT, common_parser, log, measure, selected  # noqa: E402  (the same measurement as run.py)
 
 ROOT = os.path.dirname(BENCH)
-SHARED_PCAPS = os.path.join(os.path.dirname(ROOT), "shared", "data", "pcaps")
+TEST_PCAPS = os.path.join(ROOT, "tests", "data", "pcaps")
 GENERATORS = ("nba_trace", "nba_flows")
 
 
@@ -49,7 +49,7 @@ class Inputs:
         if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
             os.makedirs(os.path.dirname(binary), exist_ok=True)
             cmd = [os.environ.get("CXX", "c++"), "-O2", "-std=c++20", "-o", binary, source,
-                   f'-DOTGUARD_SHARED_PCAPS="{SHARED_PCAPS}"', "-lpcap"]
+                   f'-DOTGUARD_TEST_PCAPS="{TEST_PCAPS}"', "-lpcap"]
             log(f"compiling {name}: {' '.join(cmd)}")
             subprocess.run(cmd, check=True)
         return binary

@@ -2,7 +2,7 @@
 //
 //   nba_trace [--packets N] [--max-gap SECONDS] --out FILE [CAPTURE...]
 //
-// The captures (default: every .pcap/.pcapng in the shared data folder) are merged into one
+// The captures (default: every .pcap/.pcapng in tests/data/pcaps) are merged into one
 // template: each starts at time 0, idle gaps longer than --max-gap are shortened (the slow scan
 // would otherwise stretch every copy to hours), frames merged by time. The template is then
 // written again and again until N packets are out: copy k follows copy k-1 in time and has its
@@ -165,7 +165,7 @@ class PcapWriter {
 std::vector<std::string> DefaultInputs() {
   std::vector<std::string> files;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(OTGUARD_SHARED_PCAPS, ec)) {
+  for (const auto& entry : fs::directory_iterator(OTGUARD_TEST_PCAPS, ec)) {
     std::string ext = entry.path().extension().string();
     if (ext == ".pcap" || ext == ".pcapng") files.push_back(entry.path().string());
   }
@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: nba_trace [--packets N] [--max-gap SECONDS] --out FILE [CAPTURE...]\n"
                  "  default captures: %s/*.pcap*\n",
-                 OTGUARD_SHARED_PCAPS);
+                 OTGUARD_TEST_PCAPS);
     return 2;
   }
   std::vector<Frame> tmpl;

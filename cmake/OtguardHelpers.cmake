@@ -21,7 +21,7 @@ function(otguard_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_compile_definitions(${name} PRIVATE
     OTGUARD_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    OTGUARD_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
+    OTGUARD_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
   otguard_add_test(${name} COMMAND ${name})
 endfunction()
 

@@ -2,7 +2,7 @@
 """Builds the MsraMiner incident capture from real ones, onto the plant layout of
 tests/integration/nba_incident_layout.json.
 
-  /usr/bin/python3 scripts/make-incident-pcap.py --shared /work/shared/data/pcaps --out OUT.pcap
+  /usr/bin/python3 scripts/make-incident-pcap.py --out OUT.pcap
 
 What goes in (all of it deterministic: fixed timestamps, sequence numbers and contents):
   * wannacry.pcap (the real worm outbreak) with every IPv4 address and MAC address rewritten onto
@@ -10,7 +10,7 @@ What goes in (all of it deterministic: fixed timestamps, sequence numbers and co
     text in SMB tree paths (same length, so no length or sequence number changes);
   * modbus-scada-mb2.pcap (a real SCADA network) moved onto the control network and in time so
     that it runs while the worm spreads: the worm among normal traffic;
-  * traffic the worm's family (MsraMiner v2.1, see shared/docs/msraminer.md) makes after a victim
+  * traffic the worm's family (MsraMiner v2.1) makes after a victim
     is exploited, with full TCP sessions: the victim fetches MsraReportDataCache32.tlb from the
     patient zero's web server on 26931, looks up a pool name that CNAMEs to
     xmr.pool.minergate.com, and mines over Stratum on 45560.
@@ -34,6 +34,7 @@ from scapy.all import DNS, DNSQR, DNSRR, IP, TCP, UDP, Ether, RawPcapReader, raw
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYOUT = os.path.join(ROOT, "tests", "integration", "nba_incident_layout.json")
+PCAPS = os.path.join(ROOT, "tests", "data", "pcaps")
 
 
 def micros(text):
@@ -417,7 +418,8 @@ def check_layout(layout):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--shared", required=True, help="folder with the real captures")
+    ap.add_argument("--pcaps", default=PCAPS, help="folder with the real captures "
+                    "(default: the repository's tests/data/pcaps)")
     ap.add_argument("--out", required=True, help="capture to write (classic pcap)")
     ap.add_argument("--layout", default=LAYOUT)
     ap.add_argument("--no-control", action="store_true", help="leave out the normal plant traffic")
@@ -432,7 +434,7 @@ def main():
     records = []  # (ts, order, data, wirelen): order keeps the original order at equal times
 
     plant = plant_rewriter(layout)
-    for ts, data, wirelen in read_capture(os.path.join(args.shared, "wannacry.pcap")):
+    for ts, data, wirelen in read_capture(os.path.join(args.pcaps, "wannacry.pcap")):
         records.append((ts, len(records), plant.frame(data), wirelen))
     if plant.unmapped:
         sys.exit(f"wannacry.pcap: addresses missing from the layout: {sorted(plant.unmapped)}")
@@ -440,7 +442,7 @@ def main():
     if not args.no_control:
         control = control_rewriter(layout)
         net = next(n for n in layout["networks"] if n["name"] == "control-network")
-        frames = read_capture(os.path.join(args.shared, net["source"]))
+        frames = read_capture(os.path.join(args.pcaps, net["source"]))
         shift = micros(net["starts_at"]) - frames[0][0]
         for ts, data, wirelen in frames:
             records.append((ts + shift, len(records), control.frame(data), wirelen))

@@ -7,7 +7,8 @@
 #include <vector>
 
 #include "apps/otguard/commands.h"
-#include "otguard/nba/analysis.h"
+#include "otguard/nba/report.h"
+#include "otguard/nba/run.h"
 #include "otguard/platform/files.h"
 
 namespace otguard::cli {
@@ -46,33 +47,18 @@ bool WriteOut(const char* cmd, const std::string& path, const std::string& text)
 // Runs the analysis over the files or the interface. nullopt after printing the error.
 std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
                                        nba::AnalysisOptions options) {
-  if (a.inputs.empty() == a.iface.empty()) {
-    Fail(cmd, "give capture files or --iface (one of them)");
-    return std::nullopt;
-  }
-  std::filesystem::path data =
-      a.data_dir.empty() ? nba::Intel::DefaultDir() : std::filesystem::path(a.data_dir) / "nba";
-  auto intel = nba::Intel::Load(data);
-  if (!intel) {
-    Fail(cmd, intel.error().ToString());
-    return std::nullopt;
-  }
-  std::optional<nba::AssetNames> assets;
-  if (!a.assets.empty()) {
-    auto loaded = nba::AssetNames::Load(a.assets);
-    if (!loaded) {
-      Fail(cmd, loaded.error().ToString());
-      return std::nullopt;
-    }
-    assets = std::move(*loaded);
-    options.assets = &*assets;
-  }
+  nba::RunRequest request;
+  request.captures.assign(a.inputs.begin(), a.inputs.end());
+  request.filter = a.filter;
+  request.data_dir = a.data_dir;
+  request.baseline = a.baseline;
+  request.assets = a.assets;
   options.engine.max_flows = a.max_flows;
   options.detection.fanout_hosts = a.fanout_hosts;
   options.detection.fanout_window =
       static_cast<nba::Micros>(a.fanout_seconds * nba::kMicrosPerSecond);
   options.detection.scan_hosts = a.scan_hosts;
-  nba::SourceFactory open;
+  options.threads = std::max(1, a.threads);
   if (!a.iface.empty()) {
     options.threads = 1;
     std::signal(SIGINT, OnSignal);
@@ -80,7 +66,7 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
     nba::LiveOptions live{.interface = a.iface, .filter = a.filter};
     live.stop = &g_stop;
     live.max_seconds = a.duration;
-    open = [live]() -> Result<std::unique_ptr<nba::PacketSource>> {
+    request.open = [live]() -> Result<std::unique_ptr<nba::PacketSource>> {
       auto source = nba::OpenLiveCapture(live);
       if (source) {
         std::fprintf(stderr, "otguard nba: capturing on %s%s%s\n", live.interface.c_str(),
@@ -88,13 +74,9 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
       }
       return source;
     };
-  } else {
-    options.threads = std::max(1, a.threads);
-    std::vector<std::filesystem::path> files(a.inputs.begin(), a.inputs.end());
-    std::string filter = a.filter;
-    open = [files, filter] { return nba::OpenCaptureFiles(files, filter); };
   }
-  auto result = nba::Analyze(open, options, *intel);
+  request.options = std::move(options);
+  auto result = nba::RunAnalysis(std::move(request));
   if (!result) {
     Fail(cmd, result.error().ToString());
     return std::nullopt;
@@ -107,38 +89,19 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
   return std::move(*result);
 }
 
-void PrintSummary(const nba::AnalysisResult& r) {
-  std::fflush(stdout);  // the summary follows what was printed, also when both are one terminal
-  uint64_t anomalies = 0;
-  for (size_t i = 0; i < r.counters.anomalies.size(); ++i) {
-    // Non-IP frames (ARP, STP, LLDP) are normal; they are counted in the JSON summary only.
-    if (static_cast<nba::Anomaly>(i) != nba::Anomaly::kNotIp) anomalies += r.counters.anomalies[i];
-  }
-  std::fprintf(stderr,
-               "otguard nba: %llu packets, %llu flows, %zu alerts, %llu suppressed by the "
-               "baseline, %llu packet anomalies, %.2f s\n",
-               static_cast<unsigned long long>(r.counters.packets),
-               static_cast<unsigned long long>(r.counters.flows), r.alerts.size(),
-               static_cast<unsigned long long>(r.suppressed_by_baseline),
-               static_cast<unsigned long long>(anomalies), r.seconds);
+// The run's counters on stderr, after what was printed (also when both are one terminal).
+void PrintSummary(const nba::AnalysisResult& r, bool with_alerts = true) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", nba::RunSummaryLine(r, with_alerts).c_str());
 }
+
+void Print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 std::string JsonLine(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 int Analyze(const NbaArgs& a) {
-  nba::AnalysisOptions options;
-  std::optional<nba::Baseline> baseline;
-  if (!a.baseline.empty()) {
-    auto b = nba::Baseline::Load(a.baseline);
-    if (!b) {
-      Fail("analyze", b.error().ToString());
-      return 2;
-    }
-    baseline = std::move(*b);
-    options.baseline = &*baseline;
-  }
   std::unique_ptr<std::ofstream> eve;
   if (!a.eve.empty() && a.eve != "-") {
     eve = std::make_unique<std::ofstream>(a.eve, std::ios::trunc);
@@ -147,13 +110,21 @@ int Analyze(const NbaArgs& a) {
       return 2;
     }
   }
+  // Text offline is the story and the grouped alerts, printed at the end; JSON, EVE and a live
+  // capture's text print each alert as it comes.
+  bool live = !a.iface.empty();
+  bool json = a.json || a.eve == "-";
   auto print = [&](const nba::Alert& alert) {
-    std::string line = a.json ? JsonLine(nba::AlertToEcs(alert)) : nba::AlertToText(alert) + "\n";
-    if (a.eve == "-") line = JsonLine(nba::AlertToEve(alert));
-    std::fwrite(line.data(), 1, line.size(), stdout);
+    if (a.eve == "-") {
+      Print(JsonLine(nba::AlertToEve(alert)));
+    } else if (a.json) {
+      Print(JsonLine(nba::AlertToEcs(alert)));
+    } else if (live) {
+      Print(nba::AlertToText(alert) + "\n");
+    }
     if (eve) *eve << JsonLine(nba::AlertToEve(alert));
   };
-  bool live = !a.iface.empty();
+  nba::AnalysisOptions options;
   if (live) {
     options.on_alert = [&](const nba::Alert& alert) {
       print(alert);
@@ -165,10 +136,7 @@ int Analyze(const NbaArgs& a) {
   if (!live) {
     for (const auto& alert : result->alerts) print(alert);
   }
-  if (!a.json && a.eve != "-") {
-    std::string story = "\n" + result->graph.ToText();
-    std::fwrite(story.data(), 1, story.size(), stdout);
-  }
+  if (!json) Print(live ? "\n" + nba::IncidentSummaryText(*result) : nba::AnalyzeText(*result));
   PrintSummary(*result);
   return result->alerts.empty() ? 0 : 1;
 }
@@ -176,8 +144,7 @@ int Analyze(const NbaArgs& a) {
 int Stats(const NbaArgs& a) {
   auto result = Run("stats", a, {});
   if (!result) return 2;
-  std::string out = a.json ? result->stats.ToJson().dump(1) + "\n" : result->stats.ToText();
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  Print(a.json ? result->stats.ToJson().dump(1) + "\n" : result->stats.ToText());
   PrintSummary(*result);
   return 0;
 }
@@ -192,10 +159,8 @@ int Learn(const NbaArgs& a) {
     Fail("learn", s.ToString());
     return 2;
   }
-  std::printf("%s: %zu client-server-service triples, %zu services, %zu ICS operations\n",
-              a.out.c_str(), result->learned.talk_count(), result->learned.service_count(),
-              result->learned.operation_count());
-  PrintSummary(*result);
+  Print(nba::LearnedText(*result, a.out));
+  PrintSummary(*result, /*with_alerts=*/false);
   return 0;
 }
 
@@ -207,10 +172,7 @@ int Graph(const NbaArgs& a) {
     return 2;
   }
   if (!a.graph_dot.empty() && !WriteOut("graph", a.graph_dot, result->graph.ToDot())) return 2;
-  if (a.graph_json.empty() && a.graph_dot.empty()) {
-    std::string text = result->graph.ToText();
-    std::fwrite(text.data(), 1, text.size(), stdout);
-  }
+  if (a.graph_json.empty() && a.graph_dot.empty()) Print(result->graph.ToText());
   return 0;
 }
 

@@ -74,6 +74,15 @@ void Baseline::Merge(const Baseline& other) {
   for (const auto& [o, n] : other.operations_) operations_[o] += n;
 }
 
+size_t Baseline::host_count() const {
+  std::set<IpAddress> hosts;
+  for (const auto& [client, server] : pairs_) {
+    hosts.insert(client);
+    hosts.insert(server);
+  }
+  return hosts.size();
+}
+
 bool Baseline::HasPair(const IpAddress& client, const IpAddress& server) const {
   return pairs_.contains({client, server});
 }

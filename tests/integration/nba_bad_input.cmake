@@ -4,6 +4,6 @@
 if(OTGUARD_TESTS)
   add_test(NAME nba_bad_input
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/nba_bad_input/run.py
-                   $<TARGET_FILE:otguard> ${PROJECT_SOURCE_DIR}/../shared/data/pcaps)
+                   $<TARGET_FILE:otguard> ${PROJECT_SOURCE_DIR}/tests/data/pcaps)
   set_tests_properties(nba_bad_input PROPERTIES TIMEOUT 600)
 endif()

@@ -3,7 +3,7 @@ if(OTGUARD_TESTS)
   add_test(NAME nba_pcaps
            COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/nba_pcaps/run.py
                    --otguard $<TARGET_FILE:otguard>
-                   --pcaps ${PROJECT_SOURCE_DIR}/../shared/data/pcaps
+                   --pcaps ${PROJECT_SOURCE_DIR}/tests/data/pcaps
                    --work ${CMAKE_CURRENT_BINARY_DIR}/nba_pcaps)
   set_tests_properties(nba_pcaps PROPERTIES TIMEOUT 600)
 endif()

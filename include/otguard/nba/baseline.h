@@ -58,6 +58,8 @@ class Baseline {
   size_t talk_count() const { return talks_.size(); }
   size_t service_count() const { return services_.size(); }
   size_t operation_count() const { return operations_.size(); }
+  size_t pair_count() const { return pairs_.size(); }
+  size_t host_count() const;  // distinct clients and servers of the learned talks
   bool empty() const { return talks_.empty() && services_.empty() && operations_.empty(); }
 
  private:

@@ -29,7 +29,7 @@ struct Replay {
   std::vector<RecordedFinding> Alerts() const;  // kind == kAlert
 };
 
-// The shared capture `name` from ../shared/data/pcaps.
+// The real capture `name` from the repository's tests/data/pcaps.
 std::filesystem::path Pcap(const std::string& name);
 // data/nba of the source tree (fails the test if it does not load).
 const Intel& BundledIntel();

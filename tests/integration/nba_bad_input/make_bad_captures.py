@@ -3,9 +3,10 @@
 
 Usage: make_bad_captures.py OUTDIR PCAPDIR
 
-PCAPDIR holds the shared real captures (wannacry.pcap, mining.pcapng). Every file is derived
-deterministically, so a failure can be reproduced from the same inputs. Also writes facts.json:
-where wannacry.pcap was cut (the test checks that what came before the cut is still analysed).
+PCAPDIR holds the real captures (tests/data/pcaps: wannacry.pcap, mining.pcapng). Every file is
+derived deterministically, so a failure can be reproduced from the same inputs. Also writes
+facts.json: where wannacry.pcap was cut (the test checks that what came before the cut is still
+analysed).
 """
 import json
 import os

@@ -153,7 +153,7 @@ def check_incident(args, pcaps):
     pcap = os.path.join(args.work, "incident.pcap")
     normal = os.path.join(args.work, "day-before.pcap")
     run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "make-incident-pcap.py"),
-         "--shared", pcaps, "--out", pcap, "--normal", normal], ok=(0,))
+         "--pcaps", pcaps, "--out", pcap, "--normal", normal], ok=(0,))
     with open(LAYOUT) as fh:
         layout = json.load(fh)
     ip = {h["name"]: h["ip"] for h in layout["hosts"]}
