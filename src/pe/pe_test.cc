@@ -2,14 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -410,7 +409,7 @@ TEST(PeRealFiles, OffsetsMatchClamscan) {
   auto files = RealPeFiles(40);
   if (files.empty()) GTEST_SKIP() << "no real PE files (clamav-testfiles, wine) installed";
   const fs::path mutants =
-      fs::temp_directory_path() / ("otguard_pe_mutants_" + std::to_string(getpid()));
+      fs::temp_directory_path() / ("otguard_pe_mutants_" + std::to_string(std::random_device()()));
   const std::string out = RunCommand(std::string("/usr/bin/python3 ") + OTGUARD_PE_CHECK_SCRIPT +
                                          " " + OTGUARD_PE_DUMP + " --mutants " + mutants.string() +
                                          QuotedList(files) + " 2>&1",
