@@ -4,13 +4,12 @@
 //
 // Input: the bytes of a capture file. OpenCaptureFiles takes paths, so the bytes go to one
 // scratch file per process (rewritten for every input). At most 10,000 frames are analysed.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <string>
 
 #include "otguard/nba/capture.h"
@@ -26,7 +25,9 @@ constexpr uint64_t kMaxFrames = 10'000;
 const std::filesystem::path& ScratchFile() {
   static const std::filesystem::path* path = [] {
     auto dir = std::filesystem::temp_directory_path();
-    return new std::filesystem::path(dir / ("otguard-nba-pcap-fuzz-" + std::to_string(getpid())));
+    // Unique per process, so parallel fuzzing jobs do not share the file.
+    std::string name = "otguard-nba-pcap-fuzz-" + std::to_string(std::random_device()());
+    return new std::filesystem::path(dir / name);
   }();
   return *path;
 }

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "platform/linux/os_release.h"
 #include "platform/linux/proc_text.h"
+#include "platform/os_release.h"
 
 using namespace otguard::platform;
 

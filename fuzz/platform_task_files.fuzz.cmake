@@ -1,1 +1,1 @@
-otguard_fuzzer(platform_task_files SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/platform_task_files.cc DEPS otguard::platform)
+otguard_fuzzer(platform_task_files LIBRARY platform SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/platform_task_files.cc DEPS otguard::platform)

@@ -1,2 +1,2 @@
-otguard_fuzzer(yara_rules SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/yara_rules.cc
+otguard_fuzzer(yara_rules LIBRARY scan SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/yara_rules.cc
                DEPS otguard::scan PkgConfig::YARA)

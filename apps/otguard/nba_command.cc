@@ -1,6 +1,5 @@
 // otguard nba analyze|stats|learn|graph: network behaviour analysis of capture files and live
 // interfaces. Thin: parse arguments, call otguard::nba, print.
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -10,6 +9,7 @@
 #include "otguard/nba/report.h"
 #include "otguard/nba/run.h"
 #include "otguard/platform/files.h"
+#include "otguard/platform/interrupt.h"
 
 namespace otguard::cli {
 namespace {
@@ -26,9 +26,6 @@ struct NbaArgs {
   double fanout_seconds = 10;
   size_t scan_hosts = 5;
 };
-
-std::atomic<bool> g_stop{false};
-extern "C" void OnSignal(int) { g_stop.store(true); }
 
 void Fail(const char* cmd, const std::string& msg) {
   std::fprintf(stderr, "otguard nba %s: %s\n", cmd, msg.c_str());
@@ -61,10 +58,13 @@ std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
   options.threads = std::max(1, a.threads);
   if (!a.iface.empty()) {
     options.threads = 1;
-    std::signal(SIGINT, OnSignal);
-    std::signal(SIGTERM, OnSignal);
+    static StopSignal stop;  // Ctrl+C ends the capture; the report is still written
+    if (Status s = platform::StopOnInterrupt(stop); !s.ok()) {
+      Fail(cmd, s.ToString());
+      return std::nullopt;
+    }
     nba::LiveOptions live{.interface = a.iface, .filter = a.filter};
-    live.stop = &g_stop;
+    live.stop = &stop;
     live.max_seconds = a.duration;
     request.open = [live]() -> Result<std::unique_ptr<nba::PacketSource>> {
       auto source = nba::OpenLiveCapture(live);

@@ -105,7 +105,9 @@ bool IsV4Mapped(const std::array<uint8_t, 16>& b) {
   return b[10] == 0xff && b[11] == 0xff;
 }
 
-std::optional<IpPrefix> ParseAddress(std::string_view text) {
+}  // namespace
+
+std::optional<IpPrefix> ParseIpAddress(std::string_view text) {
   IpPrefix p;
   if (auto v4 = ParseV4(text)) {
     p.family = 4;
@@ -122,11 +124,9 @@ std::optional<IpPrefix> ParseAddress(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace
-
 std::optional<IpPrefix> ParseIpPrefix(std::string_view text) {
   size_t slash = text.find('/');
-  std::optional<IpPrefix> p = ParseAddress(text.substr(0, slash));
+  std::optional<IpPrefix> p = ParseIpAddress(text.substr(0, slash));
   if (!p || slash == std::string_view::npos) return p;
   std::string_view len = text.substr(slash + 1);
   if (len.empty() || len.size() > 3 || (len.size() > 1 && len[0] == '0')) return std::nullopt;
@@ -141,7 +141,7 @@ std::optional<IpPrefix> ParseIpPrefix(std::string_view text) {
 }
 
 bool IpPrefixContains(const IpPrefix& prefix, std::string_view address) {
-  std::optional<IpPrefix> a = ParseAddress(address);
+  std::optional<IpPrefix> a = ParseIpAddress(address);
   if (!a) return false;
   if (a->family == 6 && IsV4Mapped(a->bytes)) {
     a->family = 4;

@@ -35,6 +35,30 @@ TEST(IpTextTest, ParsesAddressesAndPrefixes) {
   EXPECT_EQ(IpPrefixText(*ParseIpPrefix("1:0:0:2:0:0:0:3")), "1:0:0:2::3");
 }
 
+TEST(IpTextTest, ParsesSingleAddresses) {
+  auto v4 = ParseIpAddress("192.168.1.10");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->family, 4);
+  EXPECT_EQ(v4->length, 32);
+  EXPECT_EQ(v4->bytes[0], 192);
+  EXPECT_EQ(v4->bytes[3], 10);
+  auto v6 = ParseIpAddress("fe80::1");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->family, 6);
+  EXPECT_EQ(v6->length, 128);
+  EXPECT_EQ(v6->bytes[0], 0xfe);
+  EXPECT_EQ(v6->bytes[15], 1);
+  EXPECT_EQ(IpPrefixText(*v6), "fe80::1");
+  EXPECT_EQ(IpPrefixText(*ParseIpAddress("2001:0DB8:0:0:1:0:0:1")), "2001:db8::1:0:0:1");
+  EXPECT_EQ(IpPrefixText(*ParseIpAddress("0:0:0:0:0:0:0:0")), "::");
+  // A prefix is not an address; neither is a zone, a leading zero or a short quad.
+  EXPECT_FALSE(ParseIpAddress("10.0.0.0/8"));
+  EXPECT_FALSE(ParseIpAddress("fe80::1%eth0"));
+  EXPECT_FALSE(ParseIpAddress("10.0.0.01"));
+  EXPECT_FALSE(ParseIpAddress("10.0.0"));
+  EXPECT_FALSE(ParseIpAddress(""));
+}
+
 TEST(IpTextTest, RefusesWhatIsNotAnAddress) {
   for (const char* bad :
        {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/08",

@@ -8,8 +8,10 @@
 
 #include "otguard/host/audit.h"
 #include "otguard/platform/files.h"
+#include "otguard/platform/kernel.h"
 #include "otguard/platform/process.h"
 #include "otguard/platform/processes.h"
+#include "otguard/platform/system.h"
 
 namespace otguard::host {
 namespace {
@@ -71,26 +73,11 @@ void CollectWindows(AuditFacts& facts) {
   facts.accounts = platform::ListLocalAccounts();
 }
 
-// A file under /proc or /sys: stat says size 0, so read until the end.
-Result<std::string> ReadKernelText(const std::string& path) {
-  OTGUARD_ASSIGN_OR_RETURN(platform::ReadOnlyFile file, platform::ReadOnlyFile::Open(path));
-  std::string text;
-  std::vector<uint8_t> buffer(16 * 1024);
-  constexpr size_t kMax = 4 << 20;
-  while (text.size() < kMax) {
-    OTGUARD_ASSIGN_OR_RETURN(size_t n, file.ReadAt(text.size(), buffer));
-    if (n == 0) break;
-    text.append(reinterpret_cast<const char*>(buffer.data()), n);
-  }
-  return text;
-}
-
 PacketFilterFacts CollectPacketFilter() {
-  PacketFilterFacts p{ReadKernelText("/proc/net/ip_tables_names"),
-                      ReadKernelText("/proc/net/ip6_tables_names"),
-                      ReadKernelText("/proc/modules")};
-  p.nf_tables_in_sysfs = platform::PathExists("/sys/module/nf_tables");
-  p.x_tables_in_sysfs = platform::PathExists("/sys/module/x_tables");
+  PacketFilterFacts p{platform::ReadIpTablesNames(/*ipv6=*/false),
+                      platform::ReadIpTablesNames(/*ipv6=*/true), platform::ReadLoadedModules()};
+  p.nf_tables_in_sysfs = platform::KernelHasModule("nf_tables");
+  p.x_tables_in_sysfs = platform::KernelHasModule("x_tables");
   return p;
 }
 
@@ -187,28 +174,7 @@ void CollectLinux(AuditFacts& facts, const AuditOptions& options) {
     return;
   }
   facts.packet_filter = CollectPacketFilter();
-  facts.randomize_va_space = ReadKernelText("/proc/sys/kernel/randomize_va_space");
-}
-
-// The OS of a --root tree: os-release(5) under it, as far as it says.
-Result<platform::OsVersion> TreeOsVersion(const std::string& root) {
-  platform::OsVersion os;
-  os.family = "linux";
-  for (const char* path : {"/etc/os-release", "/usr/lib/os-release"}) {
-    Result<std::string> text = platform::ReadFileToString(root + path, 64 * 1024);
-    if (!text) continue;
-    size_t at = text->find("PRETTY_NAME=");
-    if (at != std::string::npos && (at == 0 || (*text)[at - 1] == '\n')) {
-      size_t end = text->find('\n', at);
-      std::string value = text->substr(at + 12, end == std::string::npos ? end : end - at - 12);
-      if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')) {
-        value = value.substr(1, value.size() - 2);
-      }
-      os.name = value;
-    }
-    break;
-  }
-  return os;
+  facts.randomize_va_space = platform::ReadSysctl("kernel.randomize_va_space");
 }
 
 void CollectSockets(AuditFacts& facts) {
@@ -230,7 +196,7 @@ AuditFacts CollectAuditFacts(const AuditOptions& options) {
   if (!options.root.root.empty()) {
     // A tree is read as files: there is no registry in it, so it is audited as Linux.
     facts.family = "linux";
-    facts.os = TreeOsVersion(options.root.root);
+    facts.os = platform::GetOsVersion(options.root);
     CollectLinux(facts, options);
     return facts;
   }

@@ -179,7 +179,7 @@ AuditFinding CheckPacketFilter(const AuditFacts& facts) {
   if (!facts.packet_filter)
     return Unknown(f, "packet filter: " + Reason(facts.packet_filter.error()));
   const PacketFilterFacts& p = *facts.packet_filter;
-  if (!p.modules) return Unknown(f, "/proc/modules: " + Reason(p.modules.error()));
+  if (!p.modules) return Unknown(f, "kernel modules: " + Reason(p.modules.error()));
   std::vector<std::string> tables = TableNames(p.ip_tables_names);
   for (const std::string& t : TableNames(p.ip6_tables_names)) tables.push_back("ip6 " + t);
   bool nf_tables = ModuleLoaded(*p.modules, "nf_tables") || p.nf_tables_in_sysfs;

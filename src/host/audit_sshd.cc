@@ -7,6 +7,7 @@
 
 #include "otguard/host/audit.h"
 #include "otguard/platform/files.h"
+#include "otguard/platform/rooted_files.h"
 
 namespace otguard::host {
 namespace {
@@ -36,14 +37,14 @@ bool IsIncludeLine(const std::string& text, std::vector<std::string>* args) {
 
 class SshdConfigReader {
  public:
-  explicit SshdConfigReader(const platform::ConfigRoot& where) : root_(where.root) {}
+  explicit SshdConfigReader(const platform::ConfigRoot& where) : where_(where) {}
 
   Status Read(const std::string& path, int depth) {
     if (depth > kMaxIncludeDepth) {
       return InvalidArgument(path + ": Include nested deeper than " +
                              std::to_string(kMaxIncludeDepth));
     }
-    Result<std::string> text = platform::ReadFileToString(root_ + path, kMaxConfigBytes);
+    Result<std::string> text = platform::ReadRootedFile(where_, path, kMaxConfigBytes);
     if (!text) return text.error();
     std::istringstream in(*text);
     std::string line;
@@ -70,25 +71,22 @@ class SshdConfigReader {
     if (pattern.empty()) return Status::Ok();
     if (pattern[0] != '/') pattern = std::string(kSshDir) + "/" + pattern;
     if (pattern.find_first_of("*?[") == std::string::npos) {
-      if (!platform::PathExists(root_ + pattern)) return Status::Ok();
+      if (!platform::StatRootedPath(where_, pattern)) return Status::Ok();
       return Read(pattern, depth + 1);
     }
     std::string dir = platform::DirName(pattern);
     std::string name_pattern = pattern.substr(dir.size() + 1);
-    Result<std::vector<std::string>> names = platform::ListDirectory(root_ + dir);
-    if (!names) return Status::Ok();
-    std::sort(names->begin(), names->end());
-    for (const std::string& name : *names) {
+    for (const std::string& name : platform::ListRootedDirectory(where_, dir)) {
       if (name[0] == '.' || !platform::GlobMatch(name_pattern, name)) continue;
       std::string path = dir + "/" + name;
-      Result<platform::FileInfo> info = platform::StatPath(root_ + path, true);
+      std::optional<platform::FileInfo> info = platform::StatRootedPath(where_, path);
       if (!info || info->type != platform::FileType::kRegular) continue;
       OTGUARD_RETURN_IF_ERROR(Read(path, depth + 1));
     }
     return Status::Ok();
   }
 
-  std::string root_;
+  platform::ConfigRoot where_;
   std::vector<ConfigLine> lines_;
 };
 

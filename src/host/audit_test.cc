@@ -393,6 +393,17 @@ TEST_F(AuditLinuxTreeTest, SelfIncludeIsAnErrorNotAHang) {
             AuditStatus::kUnknown);
 }
 
+// An image's absolute link means a file of the image, never one of the host doing the audit.
+TEST_F(AuditLinuxTreeTest, AbsoluteLinksInTheTreeStayInTheTree) {
+  tree_.Mkdir("etc/ssh/otguard-image-only");
+  tree_.Write("etc/ssh/otguard-image-only/sshd_config", "PermitRootLogin yes\n");
+  std::filesystem::create_symlink("/etc/ssh/otguard-image-only/sshd_config",
+                                  tree_.File("etc/ssh/sshd_config"));
+  const AuditFinding f = Find(EvaluateAudit(LinuxTreeFacts(tree_)), "ssh-root-login");
+  EXPECT_EQ(f.status, AuditStatus::kFail) << f.evidence;
+  EXPECT_TRUE(Has(f.evidence, "PermitRootLogin yes")) << f.evidence;
+}
+
 TEST_F(AuditLinuxTreeTest, NoSshServerPasses) {
   EXPECT_EQ(Find(EvaluateAudit(LinuxTreeFacts(tree_)), "ssh-root-login").status,
             AuditStatus::kPass);

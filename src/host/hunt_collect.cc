@@ -11,7 +11,8 @@
 #include "otguard/platform/files.h"
 #include "otguard/platform/process.h"
 #include "otguard/platform/registry.h"
-#include "scan/yara_engine.h"
+#include "otguard/platform/system.h"
+#include "otguard/scan/yara.h"
 
 namespace otguard::host {
 namespace {
@@ -22,15 +23,14 @@ constexpr size_t kMaxDepth = 32;
 constexpr uint64_t kMaxYaraBytes = 64u << 20;
 constexpr uint64_t kMaxHostsBytes = 4u << 20;
 
-#ifdef _WIN32
-constexpr TargetOs kThisOs = TargetOs::kWindows;
-constexpr char kSep = '\\';
-#else
-constexpr TargetOs kThisOs = TargetOs::kLinux;
-constexpr char kSep = '/';
-#endif
+// The OS this build runs on, from platform (the one place that knows it).
+TargetOs ThisOs() {
+  return platform::ThisOsFamily() == platform::OsFamily::kWindows ? TargetOs::kWindows
+                                                                  : TargetOs::kLinux;
+}
+char Sep() { return ThisOs() == TargetOs::kWindows ? '\\' : '/'; }
 
-bool IsSep(char c) { return c == '/' || (kThisOs == TargetOs::kWindows && c == '\\'); }
+bool IsSep(char c) { return c == '/' || (ThisOs() == TargetOs::kWindows && c == '\\'); }
 
 bool HasWildcard(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
 
@@ -81,8 +81,8 @@ class FileCollector {
       return;
     }
     std::string base;
-    for (size_t i = 0; i < first_wild; ++i) base += (i ? std::string(1, kSep) : "") + parts[i];
-    if (base.empty()) base = std::string(1, kSep);
+    for (size_t i = 0; i < first_wild; ++i) base += (i ? std::string(1, Sep()) : "") + parts[i];
+    if (base.empty()) base = std::string(1, Sep());
     if (globstar && (glob.ends_with("**"))) AddIfExists(base);  // the directory itself
     size_t depth = globstar ? kMaxDepth : parts.size() - first_wild;
     Walk(base, glob, depth);
@@ -114,13 +114,13 @@ class FileCollector {
     if (!names) return;
     for (const std::string& name : *names) {
       if (name == "." || name == "..") continue;
-      std::string path = IsSep(dir.back()) ? dir + name : dir + kSep + name;
+      std::string path = IsSep(dir.back()) ? dir + name : dir + Sep() + name;
       auto info = platform::StatPath(path, false);
       if (!info) continue;
       bool directory = info->type == platform::FileType::kDirectory;
-      bool windows = kThisOs == TargetOs::kWindows;
+      bool windows = ThisOs() == TargetOs::kWindows;
       if (glob.empty() || internal::PathGlobMatch(glob, path, windows) ||
-          (directory && internal::PathGlobMatch(glob, path + kSep, windows))) {
+          (directory && internal::PathGlobMatch(glob, path + Sep(), windows))) {
         Add(path, *info);
       }
       if (directory && depth > 1) Walk(path, glob, depth - 1);
@@ -132,7 +132,7 @@ class FileCollector {
     if (info.type != platform::FileType::kRegular && info.type != platform::FileType::kDirectory) {
       return;
     }
-    std::string key = kThisOs == TargetOs::kWindows ? AsciiLower(path) : path;
+    std::string key = ThisOs() == TargetOs::kWindows ? AsciiLower(path) : path;
     if (!seen_.insert(key).second) return;
     if (!options_.root.root.empty() && path.rfind(options_.root.root, 0) != 0) return;
     if (seen_.size() > options_.max_files) {
@@ -229,21 +229,18 @@ void CollectYara(const std::vector<Pack>& packs, const std::string& root, HuntSn
       if (ind.os != TargetOs::kAny && ind.os != snap.os) continue;
       std::string id = pack.id + "/" + ind.id;
       scan::YaraSource source{id, ind.yara};
-      auto rules = scan::YaraRules::CompileText(std::span(&source, 1));
-      if (!rules) {
+      auto matcher = scan::YaraMatcher::Compile(std::span(&source, 1));
+      if (!matcher) {
         snap.incomplete.push_back("YARA rules of " + id + ": " +
-                                  std::string(rules.error().message()));
+                                  std::string(matcher.error().message()));
         continue;
       }
-      auto scanner = scan::YaraScanner::Create(*rules);
-      if (!scanner) continue;
       auto scan_one = [&](const std::string& path, std::vector<std::string>* hits) {
         auto data = platform::ReadFileToString(path, kMaxYaraBytes);
         if (!data) return;
-        std::vector<scan::YaraMatch> matches;
-        (void)scanner->Scan(ByteSpan(reinterpret_cast<const uint8_t*>(data->data()), data->size()),
-                            false, &matches);
-        if (!matches.empty() && hits) hits->push_back(id);
+        auto matched = matcher->Matches(
+            ByteSpan(reinterpret_cast<const uint8_t*>(data->data()), data->size()));
+        if (matched && *matched && hits) hits->push_back(id);
       };
       for (HuntFile& f : snap.files) {
         if (!f.directory) scan_one(root + f.path, &f.yara);
@@ -313,7 +310,7 @@ Result<Inventory> HuntInventory(const HuntOptions& options) {
 Result<HuntSnapshot> CollectHuntSnapshot(const std::vector<Pack>& packs,
                                          const HuntOptions& options) {
   HuntSnapshot snap;
-  snap.os = kThisOs;
+  snap.os = ThisOs();
   if (snap.os == TargetOs::kWindows) snap.environment = WindowsEnvironment();
 
   OTGUARD_ASSIGN_OR_RETURN(snap.inventory, HuntInventory(options));

@@ -181,14 +181,11 @@ std::vector<ImageSource> FindImageSources(const Inventory& inv, const InventoryO
   ImageSources found(options.root.root);
   for (const platform::ProcessInfo& p : inv.processes) {  // none under a root (TakeInventory)
     if (p.executable.empty()) continue;
-    // Linux names an image deleted (or replaced by a package upgrade) since the process started
-    // "<path> (deleted)"; the running image stays readable through the process itself, which is
-    // how a binary that deleted itself still gets its hash.
-    if (p.executable.starts_with("/") && p.executable.ends_with(kDeletedSuffix)) {
-      found.AddLive(p.executable, "/proc/" + std::to_string(p.pid) + "/exe", true);
-    } else {
-      found.AddLive(p.executable, p.executable, false);
-    }
+    // An image deleted (or replaced by a package upgrade) since the process started stays
+    // readable through the process itself, which is how a binary that deleted itself still
+    // gets its hash.
+    std::string readable = platform::RunningImagePath(p);
+    found.AddLive(p.executable, readable, readable != p.executable);
   }
   for (const platform::ServiceInfo& s : inv.services) {
     found.AddConfigured(internal::ServiceImagePath(s, inv.autoruns));

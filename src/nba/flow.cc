@@ -1,11 +1,9 @@
 #include "otguard/nba/flow.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include <cstring>
 
 #include "otguard/nba/finding.h"
+#include "otguard/platform/crypto.h"
 
 namespace otguard::nba {
 
@@ -45,6 +43,27 @@ std::string_view FlowEndReasonName(FlowEndReason r) {
   return "closed";
 }
 
+namespace {
+
+// RFC 4648 base64 with padding.
+std::string Base64(std::span<const uint8_t> data) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < data.size(); i += 3) {
+    uint32_t group = uint32_t{data[i]} << 16;
+    if (i + 1 < data.size()) group |= uint32_t{data[i + 1]} << 8;
+    if (i + 2 < data.size()) group |= data[i + 2];
+    out += kAlphabet[group >> 18 & 63];
+    out += kAlphabet[group >> 12 & 63];
+    out += i + 1 < data.size() ? kAlphabet[group >> 6 & 63] : '=';
+    out += i + 2 < data.size() ? kAlphabet[group & 63] : '=';
+  }
+  return out;
+}
+
+}  // namespace
+
 // Community ID v1: SHA-1 over seed, the ordered addresses, protocol, a pad byte and the ordered
 // ports (network byte order), base64 with a "1:" prefix (corelight/community-id-spec).
 std::string CommunityId(const FlowInfo& flow) {
@@ -71,11 +90,9 @@ std::string CommunityId(const FlowInfo& flow) {
     buf[n++] = b->port >> 8;
     buf[n++] = b->port & 0xff;
   }
-  uint8_t digest[SHA_DIGEST_LENGTH];
-  SHA1(buf, n, digest);
-  unsigned char b64[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
-  int len = EVP_EncodeBlock(b64, digest, SHA_DIGEST_LENGTH);
-  return "1:" + std::string(reinterpret_cast<char*>(b64), len);
+  Result<std::array<uint8_t, 20>> digest = platform::Sha1(ByteSpan(buf, n));
+  if (!digest) return "";  // the platform's hash failed: no ID rather than a wrong one
+  return "1:" + Base64(*digest);
 }
 
 std::string_view CategoryName(Category c) {

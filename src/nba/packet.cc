@@ -3,10 +3,10 @@
 // that are really there before it is used.
 #include "otguard/nba/packet.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include "otguard/base/ip_text.h"
 
 namespace otguard::nba {
 namespace {
@@ -177,22 +177,25 @@ bool IpAddress::is_v4() const {
   return std::memcmp(bytes.data(), kPrefix, 12) == 0;
 }
 
+// Text through base/ip_text, the one IP parser and formatter (the same rules as IOC packs).
 std::string IpAddress::ToString() const {
-  char buf[INET6_ADDRSTRLEN] = {};
+  IpPrefix p;
   if (is_v4()) {
-    inet_ntop(AF_INET, &bytes[12], buf, sizeof buf);
+    p.family = 4;
+    p.length = 32;
+    std::copy(bytes.begin() + 12, bytes.end(), p.bytes.begin());
   } else {
-    inet_ntop(AF_INET6, bytes.data(), buf, sizeof buf);
+    p.family = 6;
+    p.length = 128;
+    p.bytes = bytes;
   }
-  return buf;
+  return IpPrefixText(p);
 }
 
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
-  std::string s(text);
-  uint8_t raw[16];
-  if (inet_pton(AF_INET, s.c_str(), raw) == 1) return V4(raw);
-  if (inet_pton(AF_INET6, s.c_str(), raw) == 1) return V6(raw);
-  return std::nullopt;
+  std::optional<IpPrefix> p = ParseIpAddress(text);
+  if (!p) return std::nullopt;
+  return p->family == 4 ? V4(p->bytes.data()) : V6(p->bytes.data());
 }
 
 std::string_view TransportName(Transport t) {

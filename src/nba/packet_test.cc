@@ -112,6 +112,13 @@ TEST(IpAddressTest, ParseAndPrintBothFamilies) {
   EXPECT_TRUE(IpAddress::Parse("10.20.30.40")->is_v4());
   EXPECT_EQ(IpAddress::Parse("fe80::1")->ToString(), "fe80::1");
   EXPECT_FALSE(IpAddress::Parse("10.20.30"));
+  // One parser for the whole product (base/ip_text): the rules IOC packs follow.
+  EXPECT_EQ(IpAddress::Parse("::FFFF:10.1.2.3")->ToString(), "10.1.2.3");
+  EXPECT_TRUE(IpAddress::Parse("::ffff:10.1.2.3")->is_v4());
+  EXPECT_EQ(IpAddress::Parse("2001:0db8:0:0:0:0:0:0002")->ToString(), "2001:db8::2");
+  EXPECT_FALSE(IpAddress::Parse("10.20.30.040"));
+  EXPECT_FALSE(IpAddress::Parse("10.20.30.0/24"));
+  EXPECT_FALSE(IpAddress::Parse("fe80::1%eth0"));
 }
 
 }  // namespace

@@ -2,14 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -414,7 +413,7 @@ TEST(PeRealFiles, OffsetsMatchClamscan) {
   ASSERT_FALSE(files.empty()) << "no real PE files: clamav-testfiles and wine64 are missing "
                                  "(scripts/install-deps.sh)";
   const fs::path mutants =
-      fs::temp_directory_path() / ("otguard_pe_mutants_" + std::to_string(getpid()));
+      fs::temp_directory_path() / ("otguard_pe_mutants_" + std::to_string(std::random_device()()));
   const std::string out = RunCommand(std::string("/usr/bin/python3 ") + OTGUARD_PE_CHECK_SCRIPT +
                                          " " + OTGUARD_PE_DUMP + " --mutants " + mutants.string() +
                                          QuotedList(files) + " 2>&1",

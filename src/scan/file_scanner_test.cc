@@ -1,8 +1,5 @@
 #include "scan/file_scanner.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
@@ -116,7 +113,7 @@ TEST_F(FileScannerTest, FileThatVanishedAfterTheWalkIsReported) {
   std::vector<FileOutcome> outcomes;
   platform::WalkCallbacks cb;
   cb.on_file = [&](const std::string& path, const platform::FileInfo&) {
-    unlink(path.c_str());  // deleted between the walk seeing it and the scanner reading it
+    std::filesystem::remove(path);  // deleted between the walk seeing it and the scanner reading it
     outcomes.push_back(scanner.ScanFile(path, false));
     return true;
   };
@@ -144,7 +141,7 @@ TEST_F(FileScannerTest, FileChangedWhileReadIsAWarningAndFindingsStand) {
 TEST_F(FileScannerTest, SymlinkThatReplacedTheFileIsNotFollowed) {
   std::string target = dir_.Write("target", kMalware);
   std::string link = dir_.path() + "/link";
-  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  std::filesystem::create_symlink(target, link);
   FileOutcome o = Make().ScanFile(link, /*follow_symlink=*/false);
   EXPECT_FALSE(o.scanned);
   ASSERT_EQ(o.problems.size(), 1u);

@@ -9,6 +9,8 @@
 #include "otguard/base/bytes.h"
 #include "otguard/base/time_format.h"
 #include "otguard/platform/crypto.h"
+#include "otguard/platform/files.h"
+#include "otguard/platform/folders.h"
 #include "otguard/platform/process.h"
 
 namespace otguard::scan {
@@ -152,7 +154,7 @@ Result<std::unique_ptr<QuarantineStore>> QuarantineStore::Open(const std::string
 
 std::string QuarantineStore::DefaultDir() {
   std::string env = platform::GetEnv("OTGUARD_QUARANTINE_DIR");
-  return env.empty() ? "/var/lib/otguard/quarantine" : env;
+  return env.empty() ? platform::JoinPath(platform::ProgramDataDir(), "quarantine") : env;
 }
 
 Result<std::string> QuarantineStore::NewEntryDir(const std::string& sha256_hex, std::string* id) {

@@ -1,7 +1,6 @@
 #include "otguard/scan/quarantine.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
+#include <filesystem>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -26,9 +25,8 @@ class QuarantineTest : public ::testing::Test {
   // A file with an unusual mode and old, distinct times.
   std::string MakeVictim(const std::string& name) {
     std::string path = dir_.Write(name, content_);
-    chmod(path.c_str(), 0751);
-    struct timespec times[2] = {{1111111111, 123456789}, {1222222222, 987654321}};
-    utimensat(AT_FDCWD, path.c_str(), times, 0);
+    std::filesystem::permissions(path, static_cast<std::filesystem::perms>(0751));
+    EXPECT_TRUE(platform::SetTimes(path, 1111111111'123456789, 1222222222'987654321).ok());
     return path;
   }
   Result<QuarantineRecord> Add(const std::string& path) {
@@ -114,7 +112,7 @@ TEST_F(QuarantineTest, CorruptStoreIsRefusedOnRestore) {
   auto record = Add(path);
   ASSERT_TRUE(record.has_value());
   std::string content = store_->dir() + "/" + record->id + "/content";
-  chmod(content.c_str(), 0600);
+  std::filesystem::permissions(content, static_cast<std::filesystem::perms>(0600));
   dir_.Write("store/" + record->id + "/content", "tampered");
   auto restored = store_->Restore(record->id, std::nullopt);
   ASSERT_FALSE(restored.has_value());

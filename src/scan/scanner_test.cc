@@ -1,7 +1,5 @@
 #include "otguard/scan/scanner.h"
 
-#include <sys/stat.h>
-
 #include <map>
 
 #include <gmock/gmock.h>

@@ -2,9 +2,6 @@
 #ifndef OTGUARD_SRC_SCAN_TEST_UTIL_H_
 #define OTGUARD_SRC_SCAN_TEST_UTIL_H_
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <string>

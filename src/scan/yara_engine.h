@@ -10,6 +10,7 @@
 
 #include "otguard/base/bytes.h"
 #include "otguard/base/status.h"
+#include "otguard/scan/yara.h"
 
 struct _YR_COMPILER;  // libyara spells YR_COMPILER this way
 struct YR_RULES;
@@ -27,11 +28,6 @@ class YaraLibrary {
 
  private:
   YaraLibrary() = default;
-};
-
-struct YaraSource {
-  std::string name;  // file name, used in messages and as the rule namespace
-  std::string text;
 };
 
 struct YaraMatch {

@@ -68,5 +68,27 @@ TEST(YaraScannerTest, ScannersOnManyThreadsShareOneRuleSet) {
   for (int f : found) EXPECT_EQ(f, 100);
 }
 
+// The public face for text rules (the hunt's pack indicators).
+TEST(YaraMatcherTest, TellsWhetherAnyRuleMatches) {
+  std::vector<YaraSource> sources = {
+      {"pack/miner", "rule miner { strings: $a = \"stratum+tcp://\" condition: $a }"}};
+  auto matcher = YaraMatcher::Compile(sources);
+  ASSERT_TRUE(matcher.has_value()) << matcher.error().ToString();
+  auto hit = matcher->Matches(Bytes("-o stratum+tcp://pool.example:3333"));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_TRUE(*hit);
+  auto miss = matcher->Matches(Bytes("-o https://example.org"));
+  ASSERT_TRUE(miss.has_value());
+  EXPECT_FALSE(*miss);
+}
+
+TEST(YaraMatcherTest, BadRuleTextIsInvalidArgument) {
+  std::vector<YaraSource> sources = {{"pack/bad", "rule { condition: }"}};
+  auto matcher = YaraMatcher::Compile(sources);
+  ASSERT_FALSE(matcher.has_value());
+  EXPECT_EQ(matcher.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(matcher.error().message()), ::testing::HasSubstr("pack/bad:1:"));
+}
+
 }  // namespace
 }  // namespace otguard::scan

@@ -1,7 +1,6 @@
 #include "otguard/sigdb/database.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -9,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "otguard/platform/crypto.h"
 #include "testing/temp_dir.h"
 
 namespace otguard::sigdb {
@@ -32,20 +32,15 @@ ByteSpan Bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-template <size_t N>
-std::array<uint8_t, N> Digest(const EVP_MD* md, std::string_view data) {
-  std::array<uint8_t, N> out{};
-  unsigned len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr);
-  return out;
-}
-
+// MD5, SHA-1 and SHA-256 of `data`, through the platform's hashing.
 Digests DigestsOf(std::string_view data) {
-  Digests d;
-  d.md5 = Digest<16>(EVP_md5(), data);
-  d.sha1 = Digest<20>(EVP_sha1(), data);
-  d.sha256 = Digest<32>(EVP_sha256(), data);
-  return d;
+  auto digest = platform::MultiDigest::Create(
+      DigestBit(DigestKind::kMd5) | DigestBit(DigestKind::kSha1) | DigestBit(DigestKind::kSha256));
+  EXPECT_TRUE(digest.has_value());
+  EXPECT_TRUE(digest->Update(Bytes(data)).ok());
+  auto d = digest->Finish();
+  EXPECT_TRUE(d.has_value());
+  return *d;
 }
 
 const std::string kSample = "hello hash world\nhello hash world\nhello hash world\n";

@@ -19,6 +19,10 @@ struct IpPrefix {
   int length = 32;                  // prefix length: 32 / 128 for a single address
 };
 
+// One address, no "/len": "10.0.0.1" (family 4, length 32), "2001:db8::1", "::ffff:1.2.3.4"
+// (family 6, length 128), by the rules of ParseIpPrefix. The one IP text parser of otguard.
+std::optional<IpPrefix> ParseIpAddress(std::string_view text);
+
 // "45.76.0.0/16", "2001:db8::/32", "10.0.0.1" (length 32), "::ffff:1.2.3.4". nullopt when the
 // text is not an address (leading zeros in IPv4 octets are refused: they are octal to some
 // parsers), or the length is out of range. A zone ("%eth0") is not accepted.

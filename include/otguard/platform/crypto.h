@@ -36,7 +36,10 @@ class MultiDigest {
   std::unique_ptr<Impl> impl_;
 };
 
+// One-shot digests of a buffer. Errors only when the OS's hash provider fails.
 Result<std::array<uint8_t, 32>> Sha256(ByteSpan data);
+// SHA-1 for identifiers that specify it (Community ID), not for security decisions.
+Result<std::array<uint8_t, 20>> Sha1(ByteSpan data);
 
 }  // namespace otguard::platform
 

@@ -32,6 +32,12 @@ struct ProcessInfo {
 // is visible without opening it (pid, parent, name). Errors only when no list can be had.
 Result<std::vector<ProcessInfo>> ListProcesses();
 
+// A path to read `process`'s image from. Its executable, except where the OS reports the file
+// deleted or replaced since the process started (Linux: "<path> (deleted)"): then a path
+// through the running process itself (/proc/<pid>/exe), readable while it runs. Empty when
+// the executable is unknown.
+std::string RunningImagePath(const ProcessInfo& process);
+
 // The current process's id.
 uint32_t CurrentProcessId();
 

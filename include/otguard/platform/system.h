@@ -8,8 +8,14 @@
 #include <vector>
 
 #include "otguard/base/status.h"
+#include "otguard/platform/packages.h"
 
 namespace otguard::platform {
+
+// The OS family this build runs on: other libraries decide per OS by asking this, never by
+// testing _WIN32.
+enum class OsFamily { kLinux, kWindows };
+OsFamily ThisOsFamily();
 
 struct OsVersion {
   std::string family;        // "windows" or "linux" (ECS os.family)
@@ -21,6 +27,11 @@ struct OsVersion {
   std::string kernel;        // "6.1.7601" on Windows, the kernel release on Linux
 };
 Result<OsVersion> GetOsVersion();
+// The OS of the system under where.root (an image of another host's disk, a test tree) as its
+// os-release(5) says: family "linux", name (PRETTY_NAME) and version (VERSION_ID) as far as
+// the file gives them, the rest empty; nothing is an error there. An empty root is the live
+// host: GetOsVersion().
+Result<OsVersion> GetOsVersion(const ConfigRoot& where);
 
 // An installed update ("KB4012212"). On Windows from the registry: Component Based Servicing
 // packages (Vista and later) and the Updates and HotFix keys (XP and 2003). Unimplemented on

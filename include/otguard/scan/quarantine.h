@@ -45,7 +45,8 @@ class QuarantineStore {
  public:
   // Opens (and with `create`, makes with mode 0700) the store at `dir`.
   static Result<std::unique_ptr<QuarantineStore>> Open(const std::string& dir, bool create);
-  // $OTGUARD_QUARANTINE_DIR, else /var/lib/otguard/quarantine.
+  // $OTGUARD_QUARANTINE_DIR, else "quarantine" in platform::ProgramDataDir()
+  // (/var/lib/otguard/quarantine, C:\ProgramData\otguard\quarantine).
   static std::string DefaultDir();
 
   // Moves `path` into the store. `scanned` is the file as it was scanned: a file that changed

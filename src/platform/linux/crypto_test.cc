@@ -52,5 +52,14 @@ TEST(Sha256Test, Buffer) {
   EXPECT_EQ(HexEncode(*r), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST(Sha1Test, Buffer) {  // FIPS 180 examples
+  auto r = Sha1(Bytes("abc"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(HexEncode(*r), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  r = Sha1(Bytes(""));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(HexEncode(*r), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+}
+
 }  // namespace
 }  // namespace otguard::platform

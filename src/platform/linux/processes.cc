@@ -182,6 +182,16 @@ Result<std::vector<ProcessInfo>> ListProcesses() {
   return out;
 }
 
+std::string RunningImagePath(const ProcessInfo& process) {
+  // readlink(2) of /proc/<pid>/exe appends " (deleted)" to a path whose file is gone.
+  constexpr std::string_view kDeletedSuffix = " (deleted)";
+  const std::string& exe = process.executable;
+  if (exe.starts_with("/") && exe.ends_with(kDeletedSuffix)) {
+    return "/proc/" + std::to_string(process.pid) + "/exe";
+  }
+  return exe;
+}
+
 uint32_t CurrentProcessId() { return static_cast<uint32_t>(getpid()); }
 
 namespace linux_internal {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "platform/linux/os_release.h"
+#include "platform/os_release.h"
 
 namespace otguard::platform {
 namespace {

@@ -158,6 +158,12 @@ TEST_P(MultiDigestTest, Sha256OfBuffers) {
   EXPECT_EQ(HexEncode(*r), "07f4465ef6fe98070beaf8d8d01454b5d11f6cd4ff86a139d92cd031b46ddfdc");
 }
 
+TEST_P(MultiDigestTest, Sha1OfBuffers) {  // FIPS 180 example
+  auto r = Sha1(Bytes("abc"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(HexEncode(*r), "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, MultiDigestTest,
                          ::testing::Values(DigestBackend::kBcrypt, DigestBackend::kCryptoApi),
                          [](const auto& info) {

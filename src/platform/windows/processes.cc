@@ -323,6 +323,9 @@ Result<std::vector<ProcessInfo>> ListProcesses() {
   return out;
 }
 
+// Windows names no replaced image differently: the path is the image.
+std::string RunningImagePath(const ProcessInfo& process) { return process.executable; }
+
 uint32_t CurrentProcessId() { return GetCurrentProcessId(); }
 
 }  // namespace otguard::platform

@@ -227,6 +227,8 @@ Status AddHotFixKey(HotfixSet& found) {
 
 }  // namespace
 
+OsFamily ThisOsFamily() { return OsFamily::kWindows; }
+
 Result<OsVersion> GetOsVersion() {
   const win::WindowsVersion& v = win::RunningWindowsVersion();
   if (v.major == 0) return Unexpected(Internal("RtlGetVersion is unavailable"));

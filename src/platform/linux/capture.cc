@@ -1,4 +1,6 @@
-#include "otguard/nba/capture.h"
+// Capture through libpcap: files read with a large stdio buffer, live interfaces non-blocking
+// with poll() so that a stop request is seen within 200 ms.
+#include "otguard/platform/capture.h"
 
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -10,7 +12,7 @@
 #include <cstring>
 #include <memory>
 
-namespace otguard::nba {
+namespace otguard::platform {
 namespace {
 
 constexpr size_t kMaxErrorMessages = 16;
@@ -23,7 +25,8 @@ using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
 
 // pcapng allows 64-bit timestamps of any value; times past year 9999 (or before 1970) are
 // clamped so that every later subtraction of two times stays far from overflow.
-Micros ToMicros(const timeval& tv) {
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+int64_t ToMicros(const timeval& tv) {
   constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31T23:59:59Z
   int64_t sec = std::clamp<int64_t>(tv.tv_sec, 0, kMaxSeconds);
   int64_t usec = std::clamp<int64_t>(tv.tv_usec, 0, kMicrosPerSecond - 1);
@@ -68,7 +71,7 @@ class FileSource final : public PacketSource {
     PcapHandle handle;
     int link_type = 0;
     bool has_frame = false;
-    Micros last_ts = 0;
+    int64_t last_ts = 0;
     pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
   };
@@ -77,7 +80,7 @@ class FileSource final : public PacketSource {
     for (size_t i = 0; i < inputs_.size(); ++i) Advance(i);
   }
 
-  bool Next(Frame& frame) override {
+  bool Next(CaptureFrame& frame) override {
     if (advance_ != SIZE_MAX) Advance(advance_);
     advance_ = SIZE_MAX;
     size_t best = SIZE_MAX;
@@ -109,7 +112,7 @@ class FileSource final : public PacketSource {
     int rc = pcap_next_ex(in.handle.get(), &in.header, &in.data);
     if (rc == 1) {
       in.has_frame = true;
-      Micros ts = ToMicros(in.header->ts);
+      int64_t ts = ToMicros(in.header->ts);
       if (ts < in.last_ts) ++counters_.out_of_order;
       in.last_ts = std::max(in.last_ts, ts);
       return;
@@ -133,13 +136,13 @@ class FileSource final : public PacketSource {
 
 class LiveSource final : public PacketSource {
  public:
-  LiveSource(PcapHandle handle, LiveOptions options)
+  LiveSource(PcapHandle handle, LiveCaptureOptions options)
       : handle_(std::move(handle)),
         options_(std::move(options)),
         start_(std::chrono::steady_clock::now()),
         link_type_(pcap_datalink(handle_.get())) {}
 
-  bool Next(Frame& frame) override {
+  bool Next(CaptureFrame& frame) override {
     for (;;) {
       if (Done()) return false;
       pcap_pkthdr* header;
@@ -174,7 +177,7 @@ class LiveSource final : public PacketSource {
 
  private:
   bool Done() const {
-    if (options_.stop && options_.stop->load(std::memory_order_relaxed)) return true;
+    if (options_.stop && options_.stop->stopped()) return true;
     if (options_.max_packets && counters_.frames >= options_.max_packets) return true;
     if (options_.max_seconds > 0 &&
         std::chrono::steady_clock::now() - start_ >= std::chrono::seconds(options_.max_seconds)) {
@@ -184,7 +187,7 @@ class LiveSource final : public PacketSource {
   }
 
   PcapHandle handle_;
-  LiveOptions options_;
+  LiveCaptureOptions options_;
   std::chrono::steady_clock::time_point start_;
   int link_type_;
   mutable CaptureCounters counters_;
@@ -217,7 +220,7 @@ Result<std::unique_ptr<PacketSource>> OpenCaptureFiles(
   return std::unique_ptr<PacketSource>(std::make_unique<FileSource>(std::move(inputs)));
 }
 
-Result<std::unique_ptr<PacketSource>> OpenLiveCapture(const LiveOptions& options) {
+Result<std::unique_ptr<PacketSource>> OpenLiveCapture(const LiveCaptureOptions& options) {
   char err[PCAP_ERRBUF_SIZE] = {};
   PcapHandle handle(pcap_create(options.interface.c_str(), err));
   if (!handle) return Unexpected(Status(StatusCode::kNotFound, options.interface + ": " + err));
@@ -246,4 +249,4 @@ Result<std::unique_ptr<PacketSource>> OpenLiveCapture(const LiveOptions& options
   return std::unique_ptr<PacketSource>(std::make_unique<LiveSource>(std::move(handle), options));
 }
 
-}  // namespace otguard::nba
+}  // namespace otguard::platform

@@ -1,6 +1,6 @@
 // The os-release(5) format: shell-style KEY=value lines, values optionally quoted.
-#ifndef OTGUARD_SRC_PLATFORM_LINUX_OS_RELEASE_H_
-#define OTGUARD_SRC_PLATFORM_LINUX_OS_RELEASE_H_
+#ifndef OTGUARD_SRC_PLATFORM_OS_RELEASE_H_
+#define OTGUARD_SRC_PLATFORM_OS_RELEASE_H_
 
 #include <map>
 #include <string>
@@ -17,4 +17,4 @@ std::map<std::string, std::string> ParseOsRelease(std::string_view text);
 
 }  // namespace otguard::platform::linux_internal
 
-#endif  // OTGUARD_SRC_PLATFORM_LINUX_OS_RELEASE_H_
+#endif  // OTGUARD_SRC_PLATFORM_OS_RELEASE_H_
