@@ -3,7 +3,12 @@
 harmless stand-ins in a Wine prefix of its own, is found and planned for; the same prefix before
 the footprint, and after it is removed, is clean.
 
-  hunt_e2e.py --wine WINE --wineserver WINESERVER --otguard EXE --child EXE --work DIR [--schema-check PY]
+  hunt_e2e.py --wine WINE --wineserver WINESERVER --otguard EXE --child EXE --work DIR
+              [--schema-check PY] [--arch win32|win64] [--windows winxp]
+
+--arch and --windows make the prefix as wine_prefix.py does: the i686 suite hunts in a Windows
+XP prefix, and the WOW64 test runs the i686 exe in a 64-bit prefix, where the worm's ServiceDll
+in System32 is seen only through Sysnative.
 
 The footprint (docs/msraminer.md):
   - a service WindowsUpdateHelper (a name from MsraMiner's three word lists) with the template
@@ -26,6 +31,7 @@ import sys
 import time
 
 from windows_e2e import DEADLINE, check, wait_for  # the helpers of the other Wine tests
+from wine_prefix import make_prefix
 
 SERVICE = "WindowsUpdateHelper"
 DESCRIPTION = ("Enables a common interface and object model for the Windows Update Helper to "
@@ -194,6 +200,8 @@ def main():
     parser = argparse.ArgumentParser()
     for option in ("--wine", "--wineserver", "--otguard", "--child", "--work", "--schema-check"):
         parser.add_argument(option, required=option != "--schema-check")
+    parser.add_argument("--arch", choices=("win32", "win64"))
+    parser.add_argument("--windows")
     args = parser.parse_args()
     subprocess.run(["rm", "-rf", args.work], check=True)
     os.makedirs(args.work)
@@ -202,8 +210,7 @@ def main():
     wine.otguard = args.otguard
     try:
         # A prefix of its own: the incident must not leak into the other tests' prefix.
-        subprocess.run([args.wine, "wineboot", "--init"], env=wine.env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        print(make_prefix(args.wine, prefix, args.arch, args.windows))
         # Wine ends a prefix's services when its last ordinary process ends; keep one.
         wine.start(args.child, "sleep", "600", name="keepalive")
 

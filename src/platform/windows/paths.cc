@@ -126,10 +126,29 @@ std::wstring FullPath(const std::string& utf8) {
   return out;
 }
 
-// The form handed to the API: FullPath with the \\?\ (or \\?\UNC\) prefix.
+std::wstring NativeSystemPath(std::wstring path) {
+  if (!RunsUnderWow64()) return path;
+  static const std::wstring windows = [] {
+    wchar_t buf[MAX_PATH];
+    const UINT n = GetSystemWindowsDirectoryW(buf, MAX_PATH);  // not the per-session one
+    return n > 0 && n < MAX_PATH ? std::wstring(buf, n) : std::wstring(L"C:\\Windows");
+  }();
+  const std::wstring system = windows + L"\\System32";
+  if (!StartsWithNoCase(path, system) ||
+      (path.size() > system.size() && path[system.size()] != L'\\')) {
+    return path;
+  }
+  return windows + L"\\Sysnative" + path.substr(system.size());
+}
+
+// The form handed to the API: FullPath with the \\?\ (or \\?\UNC\) prefix. A 32-bit
+// otguard on 64-bit Windows reads System32 through Sysnative, so that a scan, hunt or audit
+// sees the files the machine runs (under their System32 names), not the 32-bit copies.
 std::wstring ApiPath(const std::string& utf8) {
   std::wstring full = FullPath(utf8);
-  if (full.empty() || IsVerbatim(full)) return full;
+  if (full.empty() || IsDevicePath(full)) return full;
+  full = NativeSystemPath(WithoutVerbatimPrefix(std::move(full)));
+  if (IsVerbatim(full)) return full;  // \\?\Volume{...}\ and the like
   if (StartsWith(full, L"\\\\")) return L"\\\\?\\UNC\\" + full.substr(2);
   return L"\\\\?\\" + full;
 }
