@@ -93,8 +93,19 @@ def hunt_json(wine):
     return rc, findings, summary, err, path
 
 
-def system32(*name):
-    return "C:\\windows\\system32\\" + "\\".join(name)
+def is_i386(path):
+    with open(path, "rb") as f:
+        data = f.read(4096)
+    pe = int.from_bytes(data[0x3C:0x40], "little")
+    return data[pe + 4:pe + 6] == b"\x4c\x01"
+
+
+def miner_folder(wine, args):
+    """Where the dropper's dllhostex.exe lands: System32, or SysWOW64 for a 32-bit program on
+    64-bit Windows (the i686 test child in the WOW64 prefix), which the 32-bit dropper reaches
+    by naming System32 and from where a 32-bit process can be started."""
+    wow64 = os.path.isdir(wine.drive_c("windows", "syswow64")) and is_i386(args.child)
+    return "syswow64" if wow64 else "system32"
 
 
 def plant(wine, args):
@@ -125,14 +136,16 @@ def plant(wine, args):
             f.write(b"stand-in for the worm archive's " + name.encode() + b"\n")
     subprocess.run([args.wineserver, "-w"], env=wine.env, timeout=120)  # saves the registry
     wine.start(args.child, "sleep", "600", name="keepalive-planted")
-    miner = wine.drive_c("windows", "system32", "dllhostex.exe")
+    folder = miner_folder(wine, args)
+    miner = wine.drive_c("windows", folder, "dllhostex.exe")
     shutil.copyfile(args.child, miner)
     # The parent is a copy too: the plan proposes to delete the image of every process whose
     # command line names the pool, and that must not be the build's test program.
     launcher = wine.drive_c("windows", "temp", "launcher.exe")
     os.makedirs(os.path.dirname(launcher), exist_ok=True)
     shutil.copyfile(args.child, launcher)
-    wine.start(launcher, "spawn", "300", system32("dllhostex.exe"), "sleep", "299", *POOL_ARGS,
+    wine.start(launcher, "spawn", "300", f"C:\\windows\\{folder}\\dllhostex.exe", "sleep", "299",
+               *POOL_ARGS,
                name="spawn")
     ready = os.path.join(args.work, "listen.ready")
     wine.start(args.child, "listen", "Z:" + ready.replace("/", "\\"), "300", "26931",
@@ -148,7 +161,7 @@ def remove(wine, args):
     wine.run("reg", "delete", "HKLM\\SYSTEM\\CurrentControlSet\\Services", "/v", "ServicesPixels",
              "/f")
     for path in (wine.drive_c("windows", "system32", SERVICE + ".dll"),
-                 wine.drive_c("windows", "system32", "dllhostex.exe")):
+                 wine.drive_c("windows", miner_folder(wine, args), "dllhostex.exe")):
         if os.path.exists(path):
             os.remove(path)
     shutil.rmtree(wine.drive_c("windows", "NetworkDistribution"), ignore_errors=True)

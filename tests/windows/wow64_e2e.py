@@ -8,7 +8,9 @@ HKLM\\SOFTWARE gets Wow6432Node, unless it asks for the native ones (Sysnative,
 KEY_WOW64_64KEY). Planted where only the native views show them:
   - a program, an EICAR file and a task XML in the native System32 (not in SysWOW64);
   - a Run value in the 64-bit HKLM view naming that program, and one in Wow6432Node;
-  - an automatic service whose binary is that program.
+  - an automatic service whose binary is that program;
+  - MsraMiner's archive NrsDataCache.tlb in the native System32, and its NetTraceDiagnostics.ini
+    in SysWOW64 (the built-in hunt pack names both folders for both).
 Then, on the same prefix, both exes must give the same `inventory` (host OS and architecture,
 services, hotfixes, packages, autoruns, interfaces), `scan` of that System32 folder, `hunt`
 and `audit`; and the plants must be in it, under their System32 names, with the program's
@@ -28,6 +30,8 @@ RUN_KEY_32 = r"HKLM\Software\Wow6432Node\Microsoft\Windows\CurrentVersion\Run"
 SERVICE = "OtguardWow64Test"
 TASK = "OtguardWow64Task"
 FOLDER = "otguard-wow64"
+HUNT_NATIVE = "NrsDataCache.tlb"  # planted in System32
+HUNT_WOW = "NetTraceDiagnostics.ini"  # planted in SysWOW64
 # Values that differ between two runs of the same exe: times, durations, process ids.
 VOLATILE = {"@timestamp", "created", "ingested", "seconds", "duration", "start", "end", "pid",
             "uptime", "elapsed"}
@@ -90,8 +94,16 @@ def stable(value):
 
 
 def content(record):
-    """A record without its envelope (time, event ids, the agent that wrote it)."""
-    return {k: v for k, v in record.items() if k not in ("event", "agent", "observer", "ecs")}
+    """A record without its envelope (time, event ids, the agent that wrote it), and without
+    the counts of the collectors of the moment (processes, sockets and their images)."""
+    out = {k: v for k, v in record.items() if k not in ("event", "agent", "observer", "ecs")}
+    collectors = out.get("otguard", {}).get("collectors")
+    if collectors is not None:
+        out["otguard"] = dict(out["otguard"], collectors=[
+            {k: v for k, v in c.items()
+             if k != "count" or c["name"] not in ("processes", "sockets", "images")}
+            for c in collectors])
+    return out
 
 
 def same(what, records32, records64):
@@ -113,6 +125,9 @@ def plant(wine, args):
     with open(wine.native("Tasks", TASK), "wb") as f:
         f.write(b"\xff\xfe" + TASK_XML.encode("utf-16-le"))
     check(not os.path.exists(wine.wow(FOLDER)), "the plants are in the native System32 only")
+    for path in (wine.native(HUNT_NATIVE), wine.wow(HUNT_WOW)):
+        with open(path, "wb") as f:
+            f.write(b"stand-in for the WOW64 hunt test\n")
     program = "C:\\windows\\system32\\" + FOLDER + "\\agent.exe"
     for key, value in ((RUN_KEY, "OtguardWow64Native"), (RUN_KEY_32, "OtguardWow64Wow")):
         rc, _, err = wine.run("reg", "add", key, "/v", value, "/d", program + " --run", "/f",
@@ -128,6 +143,9 @@ def remove(wine):
     for key, value in ((RUN_KEY, "OtguardWow64Native"), (RUN_KEY_32, "OtguardWow64Wow")):
         wine.run("reg", "delete", key, "/v", value, "/f", name="reg-delete-" + value)
     shutil.rmtree(wine.native(FOLDER), ignore_errors=True)
+    for path in (wine.native(HUNT_NATIVE), wine.wow(HUNT_WOW)):
+        if os.path.exists(path):
+            os.remove(path)
     if os.path.exists(wine.native("Tasks", TASK)):
         os.remove(wine.native("Tasks", TASK))
 
@@ -210,6 +228,11 @@ def main():
                 results.append((rc, json_records(out)))
             check(results[0][0] == results[1][0], f"{command}: the same exit code from both")
             same(command, results[0][1], results[1][1])
+            if command == "hunt":
+                paths = {r.get("file", {}).get("path", "").lower() for r in results[0][1]}
+                for want in ("\\system32\\" + HUNT_NATIVE, "\\syswow64\\" + HUNT_WOW):
+                    check(any(p.endswith(want.lower()) for p in paths),
+                          f"hunt (i686) finds {want}: {sorted(p for p in paths if p)}")
     finally:
         remove(wine)
     print("PASS wow64")
