@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "otguard/platform/services.h"
-#include "platform/windows/paths.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
@@ -82,8 +81,19 @@ void DeleteRunValue(HKEY root, const std::string& name) {
 }
 
 // The test's files go where the machine's own programs (the 64-bit Task Scheduler) look:
-// through Sysnative when the test runs under WOW64 (platform/windows/paths.h).
-std::wstring NativeWide(const std::string& path) { return win::NativeSystemPath(Utf8ToWide(path)); }
+// under WOW64 a 32-bit process reaches the native System32 only as Sysnative. Done here, not
+// with platform/windows/paths.h, so that the test checks otguard's mapping.
+std::wstring NativeWide(const std::string& path) {
+  const std::wstring p = Utf8ToWide(path);
+  const std::wstring windows = Utf8ToWide(WindowsDir());
+  const std::wstring system = windows + L"\\System32";
+  BOOL wow64 = FALSE;
+  if (!IsWow64Process(GetCurrentProcess(), &wow64) || !wow64 || p.size() < system.size() ||
+      _wcsnicmp(p.c_str(), system.c_str(), system.size()) != 0) {
+    return p;
+  }
+  return windows + L"\\Sysnative" + p.substr(system.size());
+}
 
 void WriteFileBytes(const std::string& path, const std::string& bytes) {
   HANDLE h = CreateFileW(NativeWide(path).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
