@@ -223,7 +223,8 @@ def main():
     wine.otguard = args.otguard
     try:
         # A prefix of its own: the incident must not leak into the other tests' prefix.
-        print(make_prefix(args.wine, prefix, args.arch, args.windows))
+        print(make_prefix(args.wine, prefix, args.arch, args.windows,
+                          wow64=args.arch == "win64" and is_i386(args.child)))
         # Wine ends a prefix's services when its last ordinary process ends; keep one.
         wine.start(args.child, "sleep", "600", name="keepalive")
 

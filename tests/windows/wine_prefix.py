@@ -2,12 +2,13 @@
 """Makes the Wine prefix a Windows build's tests run in, once, and says what Windows it is.
 
   wine_prefix.py --wine LOADER --prefix DIR [--arch win32|win64] [--windows winxp|win7]
+                 [--wow64]
 
 --arch win32 makes a 32-bit prefix (only when the prefix is new: Wine fixes a prefix's
 architecture when it creates it). --windows sets the Windows version the prefix reports
 (`winecfg -v`), and the check below fails unless programs then see that version: for winxp,
-"Windows XP (5.1, build 2600, Service Pack 3)". A 64-bit prefix must have its 32-bit half
-(SysWOW64 with a 32-bit kernel32.dll), or 32-bit programs cannot run in it (WOW64).
+"Windows XP (5.1, build 2600, Service Pack 3)". --wow64: the 64-bit prefix must have its 32-bit
+half (SysWOW64 with a 32-bit kernel32.dll, from wine32), or 32-bit programs cannot run in it.
 
 A prefix already made with the right version is left as it is: the check takes about a second,
 making a prefix ten or more. Also importable: make_prefix() serves tests that need a prefix
@@ -70,7 +71,7 @@ def is_win32(prefix):
     return not os.path.isdir(os.path.join(prefix, "drive_c", "windows", "syswow64"))
 
 
-def make_prefix(wine, prefix, arch=None, windows=None):
+def make_prefix(wine, prefix, arch=None, windows=None, wow64=False):
     """Creates or updates `prefix` and checks it; returns a one-line description."""
     if windows:
         values = registry_version(wine, prefix) if os.path.exists(
@@ -87,7 +88,7 @@ def make_prefix(wine, prefix, arch=None, windows=None):
     run(os.path.join(os.path.dirname(wine), "wineserver"), wine_env(prefix), "-w")
     if arch == "win32" and not is_win32(prefix):
         raise SystemExit(f"{prefix} is a 64-bit prefix, not win32: delete it to remake it")
-    if arch == "win64" and not has_wow64(prefix):
+    if wow64 and not has_wow64(prefix):
         raise SystemExit(f"{prefix} has no 32-bit half (syswow64): is wine32 installed? "
                          "(scripts/install-deps.sh); then delete the prefix to remake it")
     values = registry_version(wine, prefix)
@@ -106,8 +107,9 @@ def main():
     parser.add_argument("--prefix", required=True)
     parser.add_argument("--arch", choices=("win32", "win64"))
     parser.add_argument("--windows", choices=sorted(EXPECTED))
+    parser.add_argument("--wow64", action="store_true")
     args = parser.parse_args()
-    print(make_prefix(args.wine, args.prefix, args.arch, args.windows))
+    print(make_prefix(args.wine, args.prefix, args.arch, args.windows, args.wow64))
 
 
 if __name__ == "__main__":

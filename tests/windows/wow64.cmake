@@ -19,7 +19,7 @@ set(OTGUARD_WOW64_X64_OTGUARD "" CACHE FILEPATH
 set(otguard_wow64_prefix ${CMAKE_BINARY_DIR}/wineprefix-wow64)
 add_test(NAME wow64_prefix_up
          COMMAND /usr/bin/python3 ${OTGUARD_WINE_PREFIX_SCRIPT} --wine ${otguard_wine64}
-                 --prefix ${otguard_wow64_prefix} --arch win64 --windows win7)
+                 --prefix ${otguard_wow64_prefix} --arch win64 --windows win7 --wow64)
 set_tests_properties(wow64_prefix_up PROPERTIES FIXTURES_SETUP wow64 LABELS "windows;wow64")
 add_test(NAME wow64_prefix_down
          COMMAND /bin/sh -c "WINEPREFIX='${otguard_wow64_prefix}' '${OTGUARD_WINESERVER}' -k || true")
