@@ -187,6 +187,12 @@ def check_plants_seen(inv, child_sha256, which):
               f"{which}: the {what} entry's image is the program in System32 ({image})")
         check(r.get("file", {}).get("hash", {}).get("sha256") == child_sha256,
               f"{which}: and its hash is the native file's")
+    images = [r for r in inv.get("otguard.inventory.image", [])
+              if r["file"]["path"].lower().endswith(program)]
+    signature = images[0]["file"].get("code_signature", {}) if len(images) == 1 else None
+    check(signature == {"exists": False, "status": "unsigned"},
+          f"{which}: its image record has the native file's signature state: unsigned "
+          f"({signature})")
 
 
 def scan(wine, exe, name):
