@@ -126,13 +126,25 @@ std::wstring FullPath(const std::string& utf8) {
   return out;
 }
 
-std::wstring NativeSystemPath(std::wstring path) {
-  if (!RunsUnderWow64()) return path;
+// The Windows folder when Sysnative leads to the native System32 for this process, else empty:
+// not under WOW64, or on XP and 2003 x64 without KB942589, which have no Sysnative (there the
+// 32-bit exe sees SysWOW64 as System32, as before).
+const std::wstring& SysnativeWindowsDir() {
   static const std::wstring windows = [] {
+    if (!RunsUnderWow64()) return std::wstring();
     wchar_t buf[MAX_PATH];
     const UINT n = GetSystemWindowsDirectoryW(buf, MAX_PATH);  // not the per-session one
-    return n > 0 && n < MAX_PATH ? std::wstring(buf, n) : std::wstring(L"C:\\Windows");
+    if (n == 0 || n >= MAX_PATH) return std::wstring();
+    const std::wstring dir(buf, n);
+    const DWORD a = GetFileAttributesW((dir + L"\\Sysnative\\kernel32.dll").c_str());
+    return a == INVALID_FILE_ATTRIBUTES ? std::wstring() : dir;
   }();
+  return windows;
+}
+
+std::wstring NativeSystemPath(std::wstring path) {
+  const std::wstring& windows = SysnativeWindowsDir();
+  if (windows.empty()) return path;
   const std::wstring system = windows + L"\\System32";
   if (!StartsWithNoCase(path, system) ||
       (path.size() > system.size() && path[system.size()] != L'\\')) {

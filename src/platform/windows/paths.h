@@ -19,7 +19,8 @@ std::wstring FullPath(const std::string& utf8);
 std::wstring ApiPath(const std::string& utf8);
 // Under WOW64, `path` (absolute, backslashes, no \\?\) below %SystemRoot%\System32 with
 // System32 replaced by Sysnative, the name under which a 32-bit process sees the real System32
-// (System32 itself shows it SysWOW64); otherwise `path` unchanged.
+// (System32 itself shows it SysWOW64); otherwise, and where Windows has no Sysnative (XP and
+// 2003 x64 without KB942589), `path` unchanged.
 std::wstring NativeSystemPath(std::wstring path);
 // \\.\pipe\x, \\?\COM1 and the like: devices, never opened.
 bool IsDevicePath(std::wstring_view path);
