@@ -16,12 +16,14 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # otguard.exe for Windows (docs/windows.md): x86_64 (Windows 7+) and i686 (XP SP3+), cross-built
-# with mingw-w64; their tests run under Wine.
+# with mingw-w64; their tests run under Wine (the i686 ones in a Windows XP prefix, and under
+# WOW64 compared with the x86_64 exe).
 WINDOWS_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 windows: deps
 	@cmake -S . -B build-win64 -G Ninja $(WINDOWS_FLAGS) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mingw-w64-x86_64.cmake >/dev/null
 	@cmake --build build-win64 -j $(JOBS)
-	@cmake -S . -B build-win32 -G Ninja $(WINDOWS_FLAGS) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mingw-w64-i686.cmake >/dev/null
+	@cmake -S . -B build-win32 -G Ninja $(WINDOWS_FLAGS) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/mingw-w64-i686.cmake \
+	  -DOTGUARD_WOW64_X64_OTGUARD=$(CURDIR)/build-win64/apps/otguard/otguard.exe >/dev/null
 	@cmake --build build-win32 -j $(JOBS)
 
 # The main job: the incident told from the network, then a scan, inventory, hunt and audit of this
@@ -35,7 +37,7 @@ run: configure
 test: build windows fuzz-build
 	@echo "== Windows x86_64 (otguard.exe under Wine)"
 	@cd build-win64 && ctest --output-on-failure -j $(JOBS) --timeout 900
-	@echo "== Windows i686 (XP SP3 build: its checks; Wine's 32-bit half is not installable here)"
+	@echo "== Windows i686 (otguard.exe in a Windows XP SP3 Wine prefix, and under WOW64)"
 	@cd build-win32 && ctest --output-on-failure -j $(JOBS) --timeout 900
 	@echo "== Linux"
 	@cmake -S . -B $(BUILD) -DOTGUARD_LIBFUZZER_BUILD_DIR=$(CURDIR)/build-fuzz >/dev/null

@@ -47,12 +47,21 @@ if(OTGUARD_TESTS)
     set(OTGUARD_WINE_RUNS ON)
     get_filename_component(otguard_wine_dir ${OTGUARD_WINE} DIRECTORY)
     set(OTGUARD_WINESERVER ${otguard_wine_dir}/wineserver)
+    # OTGUARD_TEST_*: what the prefix is, for the tests that check the code sees it so.
     set(CMAKE_CROSSCOMPILING_EMULATOR
         ${CMAKE_COMMAND} -E env WINEPREFIX=${OTGUARD_WINE_PREFIX} WINEDEBUG=-all
+        OTGUARD_TEST_WINDOWS=${OTGUARD_WINE_WINDOWS} OTGUARD_TEST_WINE_ARCH=${OTGUARD_WINE_ARCH}
         ${OTGUARD_WINE})
+    # The prefix has the toolchain's architecture and, for the i686 build, says it is Windows XP
+    # SP3 (wine_prefix.py checks that programs see it so).
+    set(OTGUARD_WINE_PREFIX_OPTIONS --arch ${OTGUARD_WINE_ARCH})
+    if(OTGUARD_WINE_WINDOWS)
+      list(APPEND OTGUARD_WINE_PREFIX_OPTIONS --windows ${OTGUARD_WINE_WINDOWS})
+    endif()
+    set(OTGUARD_WINE_PREFIX_SCRIPT ${PROJECT_SOURCE_DIR}/tests/windows/wine_prefix.py)
     add_test(NAME wine_prefix_up
-             COMMAND ${CMAKE_COMMAND} -E env WINEPREFIX=${OTGUARD_WINE_PREFIX} WINEDEBUG=-all
-                     ${OTGUARD_WINE} wineboot --init)
+             COMMAND /usr/bin/python3 ${OTGUARD_WINE_PREFIX_SCRIPT} --wine ${OTGUARD_WINE}
+                     --prefix ${OTGUARD_WINE_PREFIX} ${OTGUARD_WINE_PREFIX_OPTIONS})
     set_tests_properties(wine_prefix_up PROPERTIES FIXTURES_SETUP wine)
     # Ends whatever the tests left running in the prefix; no server left is fine too.
     add_test(NAME wine_prefix_down

@@ -11,8 +11,9 @@ packages=(
   libssl-dev libyara-dev libpcap-dev libabsl-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   # peers for differential tests and benchmarks
   clamav clamav-testfiles yara openssl python3 hyperfine tshark libndpi-bin python3-scapy
-  # real PE files for the ClamAV differential test; Wine runs the Windows build's tests
-  wine64 python3-pefile
+  # real PE files for the ClamAV differential test; Wine runs the Windows build's tests: wine64
+  # the x86_64 build, wine32 (Debian i386) the i686 (XP) build and WOW64
+  wine64 wine32 python3-pefile
   # the Windows cross build (docs/windows.md): mingw-w64 with posix threads, its binutils
   g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix binutils-mingw-w64-x86-64
   binutils-mingw-w64-i686 googletest
@@ -34,6 +35,12 @@ echo "install-deps: installing ${missing[*]}" >&2
 sudo_cmd=()
 [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+# wine32 is an i386 package: dpkg must accept that architecture before apt-get update reads its
+# index. apt then also upgrades the amd64 halves of a few Multi-Arch libraries to the i386
+# versions' security updates (both halves must be the same version).
+if [[ " ${missing[*]} " == *" wine32 "* ]] && ! dpkg --print-foreign-architectures | grep -qx i386; then
+  "${sudo_cmd[@]}" dpkg --add-architecture i386
+fi
 # tshark asks whether non-root users may capture; answer before apt does.
 echo 'wireshark-common wireshark-common/install-setuid boolean false' |
   "${sudo_cmd[@]}" debconf-set-selections 2>/dev/null || true

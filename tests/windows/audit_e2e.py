@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """`otguard.exe audit` end to end under Wine, driven from Linux.
 
-  audit_e2e.py --wine WINE --prefix DIR --otguard EXE --work DIR
+  audit_e2e.py --wine WINE --prefix DIR --otguard EXE --child EXE --work DIR
 
 - `audit --json` completes with exit code 0 or 1 and writes one well-formed record per check
   and a summary; the Windows checks apply (host.os.family windows). Wine has no SMB server
   (no srv.sys), so the MS17-010 check must be unknown with that reason, or decided from an
   installed update; never a guess.
 - Planting HKLM\\...\\LanmanServer\\Parameters SMB1=1 (`reg add`, removed afterwards) makes
-  smb1-server-enabled fail and name the value.
+  smb1-server-enabled fail and name the value. On Windows XP (the i686 suite's prefix), which
+  speaks only SMBv1 and ignores that value, the plant is the Server service set to start
+  automatically (by the test child through the SCM, as Wine's sc.exe has no `config`; set
+  back to disabled afterwards): the check fails and says XP serves SMBv1 only.
 - A socket listening on 0.0.0.0:3389 (opened from Linux: Wine's IP Helper lists the host's
   sockets) makes risky-port-listening fail and name port 3389.
 
@@ -79,7 +82,7 @@ def evidence(checks, check_id):
 
 def main():
     parser = argparse.ArgumentParser()
-    for option in ("--wine", "--prefix", "--otguard", "--work"):
+    for option in ("--wine", "--prefix", "--otguard", "--child", "--work"):
         parser.add_argument(option, required=True)
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
@@ -100,9 +103,14 @@ def main():
           f"{ms17['evidence']}")
     check("ssh-root-login" not in checks, "the Linux checks do not apply")
 
-    rc, _, err = wine.run("reg", "add", LANMAN, "/v", "SMB1", "/t", "REG_DWORD", "/d", "1",
-                          "/f", name="reg-add")
-    check(rc == 0, f"SMB1=1 planted ({err.strip()})")
+    xp = host["os"]["version"] == "5.1"
+    if xp:
+        rc, out, err = wine.run(args.child, "start-type", "LanmanServer", "auto", name="auto")
+        check(rc == 0, f"XP: the Server service set to start automatically ({err.strip()})")
+    else:
+        rc, _, err = wine.run("reg", "add", LANMAN, "/v", "SMB1", "/t", "REG_DWORD", "/d", "1",
+                              "/f", name="reg-add")
+        check(rc == 0, f"SMB1=1 planted ({err.strip()})")
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     rdp_port_free = True
@@ -116,10 +124,18 @@ def main():
         planted = audit(wine, args.otguard, "audit-planted")
     finally:
         listener.close()
-        wine.run("reg", "delete", LANMAN, "/v", "SMB1", "/f", name="reg-delete")
+        if xp:
+            wine.run(args.child, "start-type", "LanmanServer", "disabled", name="disabled")
+        else:
+            wine.run("reg", "delete", LANMAN, "/v", "SMB1", "/f", name="reg-delete")
     smb1 = planted["smb1-server-enabled"]["otguard"]["audit"]
-    check(smb1["status"] == "fail" and "SMB1=1" in smb1["evidence"],
-          f"smb1-server-enabled fails on the planted SMB1=1: {smb1['evidence']}")
+    if xp:
+        check(smb1["status"] == "fail" and "serves SMBv1 only" in smb1["evidence"] and
+              "auto" in smb1["evidence"],
+              f"XP: smb1-server-enabled fails once the Server service starts: {smb1['evidence']}")
+    else:
+        check(smb1["status"] == "fail" and "SMB1=1" in smb1["evidence"],
+              f"smb1-server-enabled fails on the planted SMB1=1: {smb1['evidence']}")
     check(status(planted, "risky-port-listening") == "fail" and
           ":3389" in evidence(planted, "risky-port-listening"),
           f"risky-port-listening names 3389: {evidence(planted, 'risky-port-listening')}")
@@ -127,7 +143,11 @@ def main():
         check(planted["risky-port-listening"]["otguard"]["audit"]["severity"] == "high",
               "a reachable Remote Desktop port is high")
     after = audit(wine, args.otguard, "audit-after")
-    check("SMB1=1" not in evidence(after, "smb1-server-enabled"), "the planted value is gone")
+    if xp:
+        check(status(after, "smb1-server-enabled") == "pass",
+              f"XP: the Server service is disabled again: {evidence(after, 'smb1-server-enabled')}")
+    else:
+        check("SMB1=1" not in evidence(after, "smb1-server-enabled"), "the planted value is gone")
     shutil.rmtree(args.work, ignore_errors=True)
     print("PASS audit")
 

@@ -3,7 +3,12 @@
 harmless stand-ins in a Wine prefix of its own, is found and planned for; the same prefix before
 the footprint, and after it is removed, is clean.
 
-  hunt_e2e.py --wine WINE --wineserver WINESERVER --otguard EXE --child EXE --work DIR [--schema-check PY]
+  hunt_e2e.py --wine WINE --wineserver WINESERVER --otguard EXE --child EXE --work DIR
+              [--schema-check PY] [--arch win32|win64] [--windows winxp]
+
+--arch and --windows make the prefix as wine_prefix.py does: the i686 suite hunts in a Windows
+XP prefix, and the WOW64 test runs the i686 exe in a 64-bit prefix, where the worm's ServiceDll
+in System32 is seen only through Sysnative.
 
 The footprint (docs/msraminer.md):
   - a service WindowsUpdateHelper (a name from MsraMiner's three word lists) with the template
@@ -26,6 +31,7 @@ import sys
 import time
 
 from windows_e2e import DEADLINE, check, wait_for  # the helpers of the other Wine tests
+from wine_prefix import make_prefix
 
 SERVICE = "WindowsUpdateHelper"
 DESCRIPTION = ("Enables a common interface and object model for the Windows Update Helper to "
@@ -87,8 +93,19 @@ def hunt_json(wine):
     return rc, findings, summary, err, path
 
 
-def system32(*name):
-    return "C:\\windows\\system32\\" + "\\".join(name)
+def is_i386(path):
+    with open(path, "rb") as f:
+        data = f.read(4096)
+    pe = int.from_bytes(data[0x3C:0x40], "little")
+    return data[pe + 4:pe + 6] == b"\x4c\x01"
+
+
+def miner_folder(wine, args):
+    """Where the dropper's dllhostex.exe lands: System32, or SysWOW64 for a 32-bit program on
+    64-bit Windows (the i686 test child in the WOW64 prefix), which the 32-bit dropper reaches
+    by naming System32 and from where a 32-bit process can be started."""
+    wow64 = os.path.isdir(wine.drive_c("windows", "syswow64")) and is_i386(args.child)
+    return "syswow64" if wow64 else "system32"
 
 
 def plant(wine, args):
@@ -119,14 +136,16 @@ def plant(wine, args):
             f.write(b"stand-in for the worm archive's " + name.encode() + b"\n")
     subprocess.run([args.wineserver, "-w"], env=wine.env, timeout=120)  # saves the registry
     wine.start(args.child, "sleep", "600", name="keepalive-planted")
-    miner = wine.drive_c("windows", "system32", "dllhostex.exe")
+    folder = miner_folder(wine, args)
+    miner = wine.drive_c("windows", folder, "dllhostex.exe")
     shutil.copyfile(args.child, miner)
     # The parent is a copy too: the plan proposes to delete the image of every process whose
     # command line names the pool, and that must not be the build's test program.
     launcher = wine.drive_c("windows", "temp", "launcher.exe")
     os.makedirs(os.path.dirname(launcher), exist_ok=True)
     shutil.copyfile(args.child, launcher)
-    wine.start(launcher, "spawn", "300", system32("dllhostex.exe"), "sleep", "299", *POOL_ARGS,
+    wine.start(launcher, "spawn", "300", f"C:\\windows\\{folder}\\dllhostex.exe", "sleep", "299",
+               *POOL_ARGS,
                name="spawn")
     ready = os.path.join(args.work, "listen.ready")
     wine.start(args.child, "listen", "Z:" + ready.replace("/", "\\"), "300", "26931",
@@ -142,7 +161,7 @@ def remove(wine, args):
     wine.run("reg", "delete", "HKLM\\SYSTEM\\CurrentControlSet\\Services", "/v", "ServicesPixels",
              "/f")
     for path in (wine.drive_c("windows", "system32", SERVICE + ".dll"),
-                 wine.drive_c("windows", "system32", "dllhostex.exe")):
+                 wine.drive_c("windows", miner_folder(wine, args), "dllhostex.exe")):
         if os.path.exists(path):
             os.remove(path)
     shutil.rmtree(wine.drive_c("windows", "NetworkDistribution"), ignore_errors=True)
@@ -194,6 +213,8 @@ def main():
     parser = argparse.ArgumentParser()
     for option in ("--wine", "--wineserver", "--otguard", "--child", "--work", "--schema-check"):
         parser.add_argument(option, required=option != "--schema-check")
+    parser.add_argument("--arch", choices=("win32", "win64"))
+    parser.add_argument("--windows")
     args = parser.parse_args()
     subprocess.run(["rm", "-rf", args.work], check=True)
     os.makedirs(args.work)
@@ -202,8 +223,8 @@ def main():
     wine.otguard = args.otguard
     try:
         # A prefix of its own: the incident must not leak into the other tests' prefix.
-        subprocess.run([args.wine, "wineboot", "--init"], env=wine.env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        print(make_prefix(args.wine, prefix, args.arch, args.windows,
+                          wow64=args.arch == "win64" and is_i386(args.child)))
         # Wine ends a prefix's services when its last ordinary process ends; keep one.
         wine.start(args.child, "sleep", "600", name="keepalive")
 

@@ -26,6 +26,7 @@
 #include "otguard/platform/registry.h"
 #include "otguard/platform/services.h"
 #include "platform/task_files.h"
+#include "platform/windows/paths.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
@@ -70,30 +71,12 @@ std::wstring WindowsDir() {
 
 std::wstring SystemDir() { return WindowsDir() + L"\\System32"; }
 
-bool IsWow64() {
-  using IsWow64ProcessFn = BOOL(WINAPI*)(HANDLE, PBOOL);
-  static const bool wow64 = [] {
-    static const auto fn =
-        win::LoadSystemFunction<IsWow64ProcessFn>(L"kernel32.dll", "IsWow64Process");
-    BOOL result = FALSE;
-    return fn != nullptr && fn(GetCurrentProcess(), &result) && result;
-  }();
-  return wow64;
-}
-
 bool StartsWithNoCase(std::wstring_view s, std::wstring_view prefix) {
   return s.size() >= prefix.size() && _wcsnicmp(s.data(), prefix.data(), prefix.size()) == 0;
 }
 
 // The path to open for `path`: a System32 path through Sysnative under WOW64.
-std::wstring ForAccess(const std::wstring& path) {
-  const std::wstring system = SystemDir();
-  if (IsWow64() && StartsWithNoCase(path, system) &&
-      (path.size() == system.size() || path[system.size()] == L'\\')) {
-    return WindowsDir() + L"\\Sysnative" + path.substr(system.size());
-  }
-  return path;
-}
+std::wstring ForAccess(const std::wstring& path) { return win::NativeSystemPath(path); }
 
 bool IsFile(const std::wstring& path) {
   const DWORD attributes = GetFileAttributesW(ForAccess(path).c_str());

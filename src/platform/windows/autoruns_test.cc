@@ -80,8 +80,23 @@ void DeleteRunValue(HKEY root, const std::string& name) {
   }
 }
 
+// The test's files go where the machine's own programs (the 64-bit Task Scheduler) look:
+// under WOW64 a 32-bit process reaches the native System32 only as Sysnative. Done here, not
+// with platform/windows/paths.h, so that the test checks otguard's mapping.
+std::wstring NativeWide(const std::string& path) {
+  const std::wstring p = Utf8ToWide(path);
+  const std::wstring windows = Utf8ToWide(WindowsDir());
+  const std::wstring system = windows + L"\\System32";
+  BOOL wow64 = FALSE;
+  if (!IsWow64Process(GetCurrentProcess(), &wow64) || !wow64 || p.size() < system.size() ||
+      _wcsnicmp(p.c_str(), system.c_str(), system.size()) != 0) {
+    return p;
+  }
+  return windows + L"\\Sysnative" + p.substr(system.size());
+}
+
 void WriteFileBytes(const std::string& path, const std::string& bytes) {
-  HANDLE h = CreateFileW(Utf8ToWide(path).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
+  HANDLE h = CreateFileW(NativeWide(path).c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
                          FILE_ATTRIBUTE_NORMAL, nullptr);
   ASSERT_NE(h, INVALID_HANDLE_VALUE) << path << " error " << GetLastError();
   DWORD written = 0;
@@ -90,7 +105,7 @@ void WriteFileBytes(const std::string& path, const std::string& bytes) {
 }
 
 bool IsDirectory(const std::string& path) {
-  const DWORD a = GetFileAttributesW(Utf8ToWide(path).c_str());
+  const DWORD a = GetFileAttributesW(NativeWide(path).c_str());
   return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY) != 0;
 }
 
@@ -98,13 +113,13 @@ bool IsDirectory(const std::string& path) {
 class MadeDirectory {
  public:
   explicit MadeDirectory(std::string path) : path_(std::move(path)) {
-    made_ = !IsDirectory(path_) && CreateDirectoryW(Utf8ToWide(path_).c_str(), nullptr);
+    made_ = !IsDirectory(path_) && CreateDirectoryW(NativeWide(path_).c_str(), nullptr);
     EXPECT_TRUE(IsDirectory(path_)) << path_;
   }
   MadeDirectory(const MadeDirectory&) = delete;
   MadeDirectory& operator=(const MadeDirectory&) = delete;
   ~MadeDirectory() {
-    if (made_) RemoveDirectoryW(Utf8ToWide(path_).c_str());
+    if (made_) RemoveDirectoryW(NativeWide(path_).c_str());
   }
   const std::string& path() const { return path_; }
 
@@ -144,7 +159,7 @@ TEST(ListAutoruns, RunValuesOfTheUserAndTheMachine) {
   MadeDirectory dir(std::string(temp) + "otguard autoruns " + kPid);
   const std::string exe = dir.path() + "\\hmi agent.exe";
   WriteFileBytes(exe, "MZ");
-  Cleanup remove_exe([&] { DeleteFileW(Utf8ToWide(exe).c_str()); });
+  Cleanup remove_exe([&] { DeleteFileW(NativeWide(exe).c_str()); });
 
   const std::string user_value = "otguard-test-user-" + kPid;
   const std::string bare_value = "otguard-test-bare-" + kPid;
@@ -241,12 +256,12 @@ TEST(ListAutoruns, TaskFilesOfBothTaskSchedulers) {
     <Exec><Command>%windir%\system32\cmd.exe</Command><Arguments>/c echo &amp; exit</Arguments></Exec>
   </Actions>
 </Task>)"));
-  Cleanup remove_task([&] { DeleteFileW(Utf8ToWide(task_file).c_str()); });
+  Cleanup remove_task([&] { DeleteFileW(NativeWide(task_file).c_str()); });
 
   MadeDirectory job_dir(WindowsDir() + "\\Tasks");
   const std::string job_file = job_dir.path() + "\\otguard-test-" + kPid + ".job";
   WriteFileBytes(job_file, MinimalJob("C:\\Program Files\\Vendor\\export.exe", "-all"));
-  Cleanup remove_job([&] { DeleteFileW(Utf8ToWide(job_file).c_str()); });
+  Cleanup remove_job([&] { DeleteFileW(NativeWide(job_file).c_str()); });
 
   const auto all = ListOrFail();
   const auto xml =
@@ -276,9 +291,9 @@ TEST(ListAutoruns, FilesInTheUsersStartupFolder) {
   const std::string script = startup.path() + "\\otguard-test-" + kPid + ".bat";
   const std::string shortcut = startup.path() + "\\otguard-test-" + kPid + ".lnk";
   WriteFileBytes(script, "@echo off\r\n");
-  Cleanup s([&] { DeleteFileW(Utf8ToWide(script).c_str()); });
+  Cleanup s([&] { DeleteFileW(NativeWide(script).c_str()); });
   WriteFileBytes(shortcut, "L");  // not a real shortcut: its target is never read anyway
-  Cleanup l([&] { DeleteFileW(Utf8ToWide(shortcut).c_str()); });
+  Cleanup l([&] { DeleteFileW(NativeWide(shortcut).c_str()); });
 
   const auto all = ListOrFail();
   const auto bat = Named(all, AutorunKind::kStartupFolder, "otguard-test-" + kPid + ".bat");

@@ -96,6 +96,10 @@ BcryptProvider OpenProvider(const BcryptApi& api, const wchar_t* algorithm) {
 
 BcryptState LoadBcrypt() {
   BcryptState s;
+  // BCrypt is Vista's. On an OS that reports XP, CryptoAPI, as on the real XP (no bcrypt.dll):
+  // also where a bcrypt.dll is there anyway (Wine's XP prefix, whose CryptoAPI is built on it),
+  // so that what runs there is what runs on XP.
+  if (!win::IsVistaOrLater()) return s;
   auto& a = s.api;
   a.open_provider = win::LoadSystemFunction<decltype(a.open_provider)>(
       L"bcrypt.dll", "BCryptOpenAlgorithmProvider");

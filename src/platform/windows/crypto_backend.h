@@ -11,8 +11,8 @@ enum class DigestBackend {
   kCryptoApi,  // advapi32 CryptCreateHash with a PROV_RSA_AES verify context
 };
 
-// The backend that MultiDigest::Create() and Sha256() use from now on: BCrypt when bcrypt.dll
-// has what is needed, else CryptoAPI. Thread-safe.
+// The backend that MultiDigest::Create() and Sha256() use from now on: BCrypt on Vista and
+// later when bcrypt.dll has what is needed, else CryptoAPI. Thread-safe.
 DigestBackend ActiveDigestBackend();
 
 // Tests only: true makes later Create() calls use CryptoAPI even where BCrypt exists; objects

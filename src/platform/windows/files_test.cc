@@ -17,6 +17,7 @@
 
 #include "otguard/platform/files.h"
 #include "platform/testing/walk_log.h"
+#include "platform/windows/paths.h"
 #include "platform/windows/win_util.h"
 #include "testing/temp_dir.h"
 
@@ -599,6 +600,87 @@ TEST(FileViewTest, IsNotOfferedSoTheScannerReads) {
   auto file = ReadOnlyFile::Open(dir.File("f"));
   ASSERT_TRUE(file);
   EXPECT_EQ(FileView::Map(*file, 3).error().code(), StatusCode::kUnimplemented);
+}
+
+// ---- WOW64 ----
+
+// A file in the native System32 only, written with the plain API (through Sysnative under
+// WOW64, where System32 means SysWOW64 to a 32-bit process); removed by the destructor.
+class NativeSystem32File {
+ public:
+  NativeSystem32File() {
+    wchar_t windows[MAX_PATH];
+    const UINT n = GetSystemWindowsDirectoryW(windows, MAX_PATH);
+    const std::wstring dir(windows, n);
+    const std::wstring name = L"otguard-wow64-" + std::to_wstring(GetCurrentProcessId()) + L".txt";
+    native_ = dir + (win::RunsUnderWow64() ? L"\\Sysnative\\" : L"\\System32\\") + name;
+    path_ = win::WideToUtf8(dir + L"\\System32\\" + name);
+    name_ = win::WideToUtf8(name);
+    HANDLE h = CreateFileW(native_.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
+                           FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE) return;
+    DWORD written = 0;
+    written_ = WriteFile(h, "native", 6, &written, nullptr) && written == 6;
+    CloseHandle(h);
+  }
+  ~NativeSystem32File() { DeleteFileW(native_.c_str()); }
+  bool written() const { return written_; }
+  const std::string& path() const { return path_; }  // its System32 name
+  const std::string& name() const { return name_; }
+
+ private:
+  std::wstring native_;
+  std::string path_;
+  std::string name_;
+  bool written_ = false;
+};
+
+// otguard reads the System32 the machine runs also as a 32-bit process on 64-bit Windows,
+// and names it System32: a scan, hunt or audit of System32 sees the 64-bit files, not the
+// 32-bit copies in SysWOW64. Elsewhere (32-bit Windows, the x86_64 build) System32 is plain.
+TEST(Wow64Test, System32IsTheNativeOneUnderItsOwnName) {
+  NativeSystem32File file;
+  ASSERT_TRUE(file.written()) << "could not write into the native System32";
+  // The plain API of a 32-bit process under WOW64 does not see it: the redirection is real.
+  const DWORD plain = GetFileAttributesW(Utf8ToWide(file.path()).c_str());
+  EXPECT_EQ(plain == INVALID_FILE_ATTRIBUTES, win::RunsUnderWow64());
+
+  auto info = StatPath(file.path(), /*follow_symlinks=*/true);
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_EQ(info->size, 6u);
+  auto text = ReadFileToString(file.path(), 100);
+  ASSERT_TRUE(text.has_value()) << text.error().ToString();
+  EXPECT_EQ(*text, "native");
+  auto names = ListDirectory(DirName(file.path()));
+  ASSERT_TRUE(names.has_value()) << names.error().ToString();
+  EXPECT_THAT(*names, ::testing::Contains(file.name()));
+  // A walk of System32 (its top level only) finds it under its System32 name.
+  const std::string root = DirName(file.path());
+  bool found = false;
+  WalkCallbacks callbacks;
+  callbacks.enter_directory = [&](const std::string& dir) { return dir == root; };
+  callbacks.on_file = [&](const std::string& path, const FileInfo&) {
+    found = found || path == file.path();
+    return true;
+  };
+  const std::string roots[] = {root};
+  Walk(roots, WalkOptions{}, callbacks);
+  EXPECT_TRUE(found) << file.path();
+}
+
+TEST(Wow64Test, OnlySystem32ItselfIsMapped) {
+  if (!win::RunsUnderWow64()) {
+    EXPECT_EQ(win::NativeSystemPath(L"C:\\Windows\\System32\\x"), L"C:\\Windows\\System32\\x");
+    return;
+  }
+  wchar_t buf[MAX_PATH];
+  const std::wstring w(buf, GetSystemWindowsDirectoryW(buf, MAX_PATH));
+  EXPECT_EQ(win::NativeSystemPath(w + L"\\system32\\drivers\\x.sys"),
+            w + L"\\Sysnative\\drivers\\x.sys");
+  EXPECT_EQ(win::NativeSystemPath(w + L"\\System32"), w + L"\\Sysnative");
+  EXPECT_EQ(win::NativeSystemPath(w + L"\\System32x\\y"), w + L"\\System32x\\y");
+  EXPECT_EQ(win::NativeSystemPath(w + L"\\SysWOW64\\y"), w + L"\\SysWOW64\\y");
+  EXPECT_EQ(win::NativeSystemPath(L"D:\\data\\System32\\y"), L"D:\\data\\System32\\y");
 }
 
 }  // namespace

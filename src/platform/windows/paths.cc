@@ -126,10 +126,41 @@ std::wstring FullPath(const std::string& utf8) {
   return out;
 }
 
-// The form handed to the API: FullPath with the \\?\ (or \\?\UNC\) prefix.
+// The Windows folder when Sysnative leads to the native System32 for this process, else empty:
+// not under WOW64, or on XP and 2003 x64 without KB942589, which have no Sysnative (there the
+// 32-bit exe sees SysWOW64 as System32, as before).
+const std::wstring& SysnativeWindowsDir() {
+  static const std::wstring windows = [] {
+    if (!RunsUnderWow64()) return std::wstring();
+    wchar_t buf[MAX_PATH];
+    const UINT n = GetSystemWindowsDirectoryW(buf, MAX_PATH);  // not the per-session one
+    if (n == 0 || n >= MAX_PATH) return std::wstring();
+    const std::wstring dir(buf, n);
+    const DWORD a = GetFileAttributesW((dir + L"\\Sysnative\\kernel32.dll").c_str());
+    return a == INVALID_FILE_ATTRIBUTES ? std::wstring() : dir;
+  }();
+  return windows;
+}
+
+std::wstring NativeSystemPath(std::wstring path) {
+  const std::wstring& windows = SysnativeWindowsDir();
+  if (windows.empty()) return path;
+  const std::wstring system = windows + L"\\System32";
+  if (!StartsWithNoCase(path, system) ||
+      (path.size() > system.size() && path[system.size()] != L'\\')) {
+    return path;
+  }
+  return windows + L"\\Sysnative" + path.substr(system.size());
+}
+
+// The form handed to the API: FullPath with the \\?\ (or \\?\UNC\) prefix. A 32-bit
+// otguard on 64-bit Windows reads System32 through Sysnative, so that a scan, hunt or audit
+// sees the files the machine runs (under their System32 names), not the 32-bit copies.
 std::wstring ApiPath(const std::string& utf8) {
   std::wstring full = FullPath(utf8);
-  if (full.empty() || IsVerbatim(full)) return full;
+  if (full.empty() || IsDevicePath(full)) return full;
+  full = NativeSystemPath(WithoutVerbatimPrefix(std::move(full)));
+  if (IsVerbatim(full)) return full;  // \\?\Volume{...}\ and the like
   if (StartsWith(full, L"\\\\")) return L"\\\\?\\UNC\\" + full.substr(2);
   return L"\\\\?\\" + full;
 }

@@ -170,8 +170,13 @@ int64_t StartTime(HANDLE process) {
 
 // The image path as a DOS path. `can_read` says the handle has PROCESS_VM_READ too.
 std::string ImagePath(HANDLE process, bool can_read, ListingContext* ctx) {
-  static const auto query_full = LoadSystemFunction<QueryFullProcessImageNameWFn>(
-      L"kernel32.dll", "QueryFullProcessImageNameW");
+  // Chosen by version, as OpenForQuery chooses the access: the Vista API with the limited
+  // right, the XP way with the rights XP has. Also where kernel32 has the newer function on an
+  // OS that reports XP (Wine's XP prefix), so the XP way is what runs there.
+  static const auto query_full = win::IsVistaOrLater()
+                                     ? LoadSystemFunction<QueryFullProcessImageNameWFn>(
+                                           L"kernel32.dll", "QueryFullProcessImageNameW")
+                                     : nullptr;
   std::wstring path(32768, L'\0');
   DWORD n = static_cast<DWORD>(path.size());
   if (query_full != nullptr) {

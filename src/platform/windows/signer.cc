@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "otguard/base/bytes.h"
+#include "platform/windows/paths.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
@@ -438,7 +439,8 @@ Status CheckCatalogs(const std::wstring& path, HANDLE file, FileSignature* out) 
 }  // namespace
 
 Result<FileSignature> GetFileSignature(const std::string& path) {
-  const std::wstring wide = win::Utf8ToWide(path);
+  // System32 through Sysnative under WOW64: the signature of the file the machine runs.
+  const std::wstring wide = win::NativeSystemPath(win::Utf8ToWide(path));
   win::UniqueHandle file(CreateFileW(wide.c_str(), GENERIC_READ,
                                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                                      nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));

@@ -11,6 +11,7 @@
 
 #include "otguard/base/time_format.h"
 #include "otguard/platform/registry.h"
+#include "platform/windows/paths.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
@@ -255,7 +256,8 @@ Result<std::string> GetFileVersion(const std::string& path) {
   // version.dll's API (XP and later). It loads the file as a data file: nothing runs. The
   // resource is small (a few KiB); a size beyond 1 MiB is not a version resource.
   constexpr DWORD kMaxVersionInfoBytes = 1 << 20;
-  const std::wstring wide = win::Utf8ToWide(path);
+  // System32 through Sysnative under WOW64: the version of the driver the machine runs.
+  const std::wstring wide = win::NativeSystemPath(win::Utf8ToWide(path));
   DWORD ignored = 0;
   const DWORD size = GetFileVersionInfoSizeW(wide.c_str(), &ignored);
   if (size == 0 || size > kMaxVersionInfoBytes) {

@@ -112,6 +112,18 @@ FARPROC LoadSystemFunctionAddress(const wchar_t* dll, const char* name) {
   return GetProcAddress(module, name);
 }
 
+bool RunsUnderWow64() {
+  if (sizeof(void*) == 8) return false;
+  using IsWow64ProcessFn = BOOL(WINAPI*)(HANDLE, PBOOL);
+  static const bool wow64 = [] {
+    // Looked up: XP before SP2 lacks it (and no 32-bit XP runs under WOW64).
+    const auto fn = LoadSystemFunction<IsWow64ProcessFn>(L"kernel32.dll", "IsWow64Process");
+    BOOL result = FALSE;
+    return fn != nullptr && fn(GetCurrentProcess(), &result) && result;
+  }();
+  return wow64;
+}
+
 const WindowsVersion& RunningWindowsVersion() {
   static const WindowsVersion version = [] {
     WindowsVersion v;

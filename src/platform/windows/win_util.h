@@ -84,6 +84,10 @@ struct WindowsVersion {
 const WindowsVersion& RunningWindowsVersion();
 inline bool IsVistaOrLater() { return RunningWindowsVersion().major >= 6; }
 
+// True in a 32-bit process on 64-bit Windows (WOW64), where System32 paths lead to SysWOW64
+// and HKLM\SOFTWARE to Wow6432Node unless asked otherwise (paths.h, registry.cc).
+bool RunsUnderWow64();
+
 }  // namespace otguard::platform::win
 
 #endif  // OTGUARD_SRC_PLATFORM_WINDOWS_WIN_UTIL_H_

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 namespace otguard::platform::win {
 namespace {
 
@@ -34,6 +37,35 @@ TEST(WinUtilTest, FileTimesConvertToUnixNanoseconds) {
 }
 
 TEST(WinUtilTest, RunningVersionIsKnown) { EXPECT_GE(RunningWindowsVersion().major, 5u); }
+
+// The Wine suites say what their prefix is (cmake/OtguardWindows.cmake): the i686 suite's
+// prefix reports Windows XP SP3, so that the XP branches are the ones that run there.
+TEST(WinUtilTest, RunningVersionIsThePrefixVersion) {
+  const char* expected = std::getenv("OTGUARD_TEST_WINDOWS");
+  if (expected == nullptr) GTEST_SKIP() << "OTGUARD_TEST_WINDOWS is not set: no version to expect";
+  const WindowsVersion& v = RunningWindowsVersion();
+  if (std::string(expected) == "winxp") {
+    EXPECT_EQ(v.major, 5u);
+    EXPECT_EQ(v.minor, 1u);
+    EXPECT_EQ(v.build, 2600u);
+    EXPECT_EQ(v.service_pack_major, 3u);
+    EXPECT_FALSE(IsVistaOrLater());
+  } else if (std::string(expected) == "win7") {
+    EXPECT_EQ(v.major, 6u);
+    EXPECT_EQ(v.minor, 1u);
+    EXPECT_EQ(v.build, 7601u);
+    EXPECT_TRUE(IsVistaOrLater());
+  } else {
+    FAIL() << "unknown OTGUARD_TEST_WINDOWS " << expected;
+  }
+}
+
+// WOW64 is a 32-bit process on 64-bit Windows: the i686 exe in a 64-bit prefix.
+TEST(WinUtilTest, Wow64IsTheBuildOnTheWineArchitecture) {
+  const char* arch = std::getenv("OTGUARD_TEST_WINE_ARCH");
+  if (arch == nullptr) GTEST_SKIP() << "OTGUARD_TEST_WINE_ARCH is not set";
+  EXPECT_EQ(RunsUnderWow64(), sizeof(void*) == 4 && std::string(arch) == "win64");
+}
 
 TEST(WinUtilTest, MissingSystemFunctionsAreNull) {
   EXPECT_EQ(LoadSystemFunctionAddress(L"kernel32.dll", "NoSuchFunctionInKernel32"), nullptr);

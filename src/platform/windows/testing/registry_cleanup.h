@@ -1,5 +1,7 @@
 // Test helper: removes a registry key the test made, with everything below it
-// (RegDeleteTreeW is Vista and later; the tests also build for XP).
+// (RegDeleteTreeW is Vista and later; the tests also build for XP). In the 64-bit view, where
+// the tests write and otguard reads: from a 32-bit test under WOW64, RegDeleteKeyW would delete
+// in Wow6432Node instead. RegDeleteKeyExW is looked up: 32-bit XP has one view and lacks it.
 #ifndef OTGUARD_SRC_PLATFORM_WINDOWS_TESTING_REGISTRY_CLEANUP_H_
 #define OTGUARD_SRC_PLATFORM_WINDOWS_TESTING_REGISTRY_CLEANUP_H_
 
@@ -26,7 +28,14 @@ inline void DeleteKeyTree(HKEY root, const std::wstring& path) {
     RegCloseKey(key);
     for (const auto& child : children) DeleteKeyTree(root, path + L"\\" + child);
   }
-  RegDeleteKeyW(root, path.c_str());
+  using RegDeleteKeyExWFn = LONG(WINAPI*)(HKEY, LPCWSTR, REGSAM, DWORD);
+  static const auto delete_ex = reinterpret_cast<RegDeleteKeyExWFn>(reinterpret_cast<void*>(
+      GetProcAddress(GetModuleHandleW(L"advapi32.dll"), "RegDeleteKeyExW")));
+  if (delete_ex != nullptr) {
+    delete_ex(root, path.c_str(), KEY_WOW64_64KEY, 0);
+  } else {
+    RegDeleteKeyW(root, path.c_str());
+  }
 }
 
 }  // namespace otguard::platform::test_support

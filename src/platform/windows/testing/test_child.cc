@@ -7,6 +7,8 @@
 //                                         writes the port to READY, keeps listening that long
 //   test_child connect PORT SECONDS       connects to 127.0.0.1:PORT and keeps the connection
 //   test_child spawn SECONDS CHILD ARGS...  starts CHILD ARGS as its child, then sleeps
+//   test_child start-type SERVICE auto|demand|disabled  sets a service's start type through
+//                                         the SCM (Wine's sc.exe has no `config`)
 // It ends early when its stdin... never: tests end it with TerminateProcess or wineserver -k.
 #include <winsock2.h>  // before windows.h
 
@@ -101,6 +103,23 @@ int Spawn(int argc, wchar_t** argv) {
   return 0;
 }
 
+int StartType(const wchar_t* service, const std::wstring& type) {
+  const DWORD start = type == L"auto"       ? SERVICE_AUTO_START
+                      : type == L"demand"   ? SERVICE_DEMAND_START
+                      : type == L"disabled" ? SERVICE_DISABLED
+                                            : 0;
+  if (start == 0) return Usage();
+  SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
+  SC_HANDLE s = scm ? OpenServiceW(scm, service, SERVICE_CHANGE_CONFIG) : nullptr;
+  const bool ok = s && ChangeServiceConfigW(s, SERVICE_NO_CHANGE, start, SERVICE_NO_CHANGE, nullptr,
+                                            nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  const DWORD error = ok ? 0 : GetLastError();
+  if (s) CloseServiceHandle(s);
+  if (scm) CloseServiceHandle(scm);
+  if (!ok) std::fprintf(stderr, "start-type: error %lu\n", error);
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
@@ -115,5 +134,6 @@ int wmain(int argc, wchar_t** argv) {
     return Listen(argv[2], argv[3], argc >= 5 ? argv[4] : nullptr);
   if (mode == L"connect" && argc >= 4) return Connect(argv[2], argv[3]);
   if (mode == L"spawn" && argc >= 4) return Spawn(argc, argv);
+  if (mode == L"start-type" && argc >= 4) return StartType(argv[2], argv[3]);
   return Usage();
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Makes the Wine prefix a Windows build's tests run in, once, and says what Windows it is.
+
+  wine_prefix.py --wine LOADER --prefix DIR [--arch win32|win64] [--windows winxp|win7]
+                 [--wow64]
+
+--arch win32 makes a 32-bit prefix (only when the prefix is new: Wine fixes a prefix's
+architecture when it creates it). --windows sets the Windows version the prefix reports
+(`winecfg -v`), and the check below fails unless programs then see that version: for winxp,
+"Windows XP (5.1, build 2600, Service Pack 3)". --wow64: the 64-bit prefix must have its 32-bit
+half (SysWOW64 with a 32-bit kernel32.dll, from wine32), or 32-bit programs cannot run in it.
+
+A prefix already made with the right version is left as it is: the check takes about a second,
+making a prefix ten or more. Also importable: make_prefix() serves tests that need a prefix
+of their own (hunt_e2e.py)."""
+import argparse
+import os
+import subprocess
+import sys
+
+# What Wine writes below HKLM\Software\Microsoft\Windows NT\CurrentVersion per version.
+EXPECTED = {
+    "winxp": {"CurrentVersion": "5.1", "CurrentBuildNumber": "2600",
+              "CSDVersion": "Service Pack 3"},
+    "win7": {"CurrentVersion": "6.1", "CurrentBuildNumber": "7601",
+             "CSDVersion": "Service Pack 1"},
+}
+CURRENT_VERSION_KEY = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion"
+TIMEOUT = 300  # seconds: a new prefix takes 10 to 30 under load
+
+
+def wine_env(prefix, arch=None):
+    env = dict(os.environ, WINEPREFIX=prefix, WINEDEBUG="-all")
+    env.pop("WINEARCH", None)
+    if arch and not os.path.exists(os.path.join(prefix, "system.reg")):
+        env["WINEARCH"] = arch  # Wine refuses WINEARCH=win32 on an existing 64-bit prefix
+    return env
+
+
+def run(wine, env, *argv):
+    r = subprocess.run([wine, *argv], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=TIMEOUT)
+    return r.returncode, r.stdout.decode("utf-8", "replace")
+
+
+def registry_version(wine, prefix):
+    """The CurrentVersion values programs read, as Wine's reg.exe shows them."""
+    rc, out = run(wine, wine_env(prefix), "reg", "query", CURRENT_VERSION_KEY)
+    if rc != 0:
+        raise SystemExit(f"reg query {CURRENT_VERSION_KEY} failed ({rc}) in {prefix}")
+    values = {}
+    for line in out.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[1].startswith("REG_"):
+            values[parts[0]] = parts[2].strip()
+    return values
+
+
+def has_wow64(prefix):
+    """A 64-bit prefix with its 32-bit half: SysWOW64 holds a 32-bit (i386) kernel32.dll."""
+    dll = os.path.join(prefix, "drive_c", "windows", "syswow64", "kernel32.dll")
+    if not os.path.exists(dll):
+        return False
+    with open(dll, "rb") as f:
+        data = f.read(4096)
+    pe = int.from_bytes(data[0x3C:0x40], "little")
+    return data[pe:pe + 4] == b"PE\0\0" and data[pe + 4:pe + 6] == b"\x4c\x01"  # i386
+
+
+def is_win32(prefix):
+    return not os.path.isdir(os.path.join(prefix, "drive_c", "windows", "syswow64"))
+
+
+def make_prefix(wine, prefix, arch=None, windows=None, wow64=False):
+    """Creates or updates `prefix` and checks it; returns a one-line description."""
+    if windows:
+        values = registry_version(wine, prefix) if os.path.exists(
+            os.path.join(prefix, "system.reg")) else {}
+        if any(values.get(k) != v for k, v in EXPECTED[windows].items()):
+            rc, out = run(wine, wine_env(prefix, arch), "winecfg", "-v", windows)
+            if rc != 0:
+                raise SystemExit(f"winecfg -v {windows} failed ({rc}) in {prefix}: {out}")
+    else:
+        rc, out = run(wine, wine_env(prefix, arch), "wineboot", "--init")
+        if rc != 0:
+            raise SystemExit(f"wineboot --init failed ({rc}) in {prefix}: {out}")
+    # wineboot and winecfg return before the prefix's wineserver has written the registry.
+    run(os.path.join(os.path.dirname(wine), "wineserver"), wine_env(prefix), "-w")
+    if arch == "win32" and not is_win32(prefix):
+        raise SystemExit(f"{prefix} is a 64-bit prefix, not win32: delete it to remake it")
+    if wow64 and not has_wow64(prefix):
+        raise SystemExit(f"{prefix} has no 32-bit half (syswow64): is wine32 installed? "
+                         "(scripts/install-deps.sh); then delete the prefix to remake it")
+    values = registry_version(wine, prefix)
+    if windows:
+        wrong = {k: values.get(k) for k, v in EXPECTED[windows].items() if values.get(k) != v}
+        if wrong:
+            raise SystemExit(f"{prefix} does not report {windows}: {wrong}")
+    return (f"{prefix}: {values.get('ProductName', 'Windows')} ({values.get('CurrentVersion')}, "
+            f"build {values.get('CurrentBuildNumber')}, {values.get('CSDVersion') or 'no SP'}), "
+            f"{'win32' if is_win32(prefix) else 'win64 with WOW64' if has_wow64(prefix) else 'win64'}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--wine", required=True)
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--arch", choices=("win32", "win64"))
+    parser.add_argument("--windows", choices=sorted(EXPECTED))
+    parser.add_argument("--wow64", action="store_true")
+    args = parser.parse_args()
+    print(make_prefix(args.wine, args.prefix, args.arch, args.windows, args.wow64))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
