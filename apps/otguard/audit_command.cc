@@ -45,7 +45,7 @@ void PrintText(const host::AuditReport& report, bool all) {
     if (f.status == host::AuditStatus::kPass && !all) continue;
     bool failing = f.status == host::AuditStatus::kFail;
     std::printf("%-8s %-9s %-28s %s\n", host::AuditStatusName(f.status),
-                failing ? host::AuditSeverityName(f.severity) : "-", f.id.c_str(), f.title.c_str());
+                failing ? SeverityName(f.severity) : "-", f.id.c_str(), f.title.c_str());
     PrintField(failing ? "evidence:" : (f.status == host::AuditStatus::kPass ? "seen:" : "why:"),
                f.evidence);
     PrintField("fix:", f.fix);
@@ -55,7 +55,7 @@ void PrintText(const host::AuditReport& report, bool all) {
   for (int s = 4; s >= 0; --s) {
     if (c.by_severity[s] == 0) continue;
     by += (by.empty() ? "" : ", ") + std::to_string(c.by_severity[s]) + " " +
-          host::AuditSeverityName(static_cast<host::AuditSeverity>(s));
+          SeverityName(static_cast<Severity>(s));
   }
   std::printf("\n%zu checks: %zu failing%s%s%s, %zu unknown, %zu passing%s\n", c.checks, c.failing,
               by.empty() ? "" : " (", by.c_str(), by.empty() ? "" : ")", c.unknown, c.passing,

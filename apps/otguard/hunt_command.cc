@@ -86,7 +86,7 @@ void PrintFindings(const std::vector<host::Finding>& findings, const host::HuntS
                                 ? ""
                                 : ", " + f.indicator.technique + " " +
                                       std::string(host::IcsTechniqueName(f.indicator.technique));
-    std::printf("  %-8s %s\n           %s [%s/%s%s]\n", host::SeverityName(f.indicator.severity),
+    std::printf("  %-8s %s\n           %s [%s/%s%s]\n", SeverityName(f.indicator.severity),
                 f.object.c_str(), f.indicator.title.c_str(), f.pack_id.c_str(),
                 f.indicator.id.c_str(), technique.c_str());
     for (const std::string& e : f.evidence) std::printf("           - %s\n", e.c_str());
@@ -119,7 +119,7 @@ int RunHunt(const HuntArgs& args) {
 
   host::HuntSummary summary;
   summary.host_name = snapshot->inventory.host_name;
-  summary.time_ns = snapshot->inventory.taken_at_ns;
+  summary.time = EventTime::FromNanos(snapshot->inventory.taken_at_ns);
   for (const host::Pack& p : packs) summary.packs.push_back(&p);
   summary.incomplete = snapshot->incomplete;
   summary.seconds = platform::MonotonicSeconds() - start;

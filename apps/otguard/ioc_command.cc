@@ -50,7 +50,7 @@ nlohmann::json IndicatorJson(const host::Pack& pack, const host::Indicator& i) {
           {"pack_version", pack.version},
           {"id", i.id},
           {"kind", host::IndicatorKindName(i.kind)},
-          {"severity", host::SeverityName(i.severity)},
+          {"severity", SeverityName(i.severity)},
           {"technique", i.technique},
           {"technique_name", std::string(host::IcsTechniqueName(i.technique))},
           {"title", i.title}};
@@ -87,7 +87,7 @@ int RunShow(const IocArgs& args) {
               ? "-"
               : i.technique + " " + std::string(host::IcsTechniqueName(i.technique));
       std::printf("  %-34s %-15s %-8s %-42s %s\n", i.id.c_str(), host::IndicatorKindName(i.kind),
-                  host::SeverityName(i.severity), technique.c_str(), i.title.c_str());
+                  SeverityName(i.severity), technique.c_str(), i.title.c_str());
     }
   }
   return 0;

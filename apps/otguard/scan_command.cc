@@ -123,6 +123,10 @@ int RunScan(const ScanArgs& args) {
     return kExitError;
   }
   reporter->Finish(*summary);
+  if (Status s = reporter->OutputStatus(); !s.ok()) {
+    Error(s.ToString());
+    return kExitError;
+  }
   return scan::ExitCodeFor(*summary);
 }
 
@@ -171,10 +175,13 @@ int RunQuarantineList(const std::string& dir, bool json) {
     Error(records.error().ToString());
     return kExitError;
   }
+  JsonLinesWriter out(stdout);
   for (const auto& r : *records) {
     if (json) {
-      auto j = nlohmann::json::parse(scan::QuarantineRecordToJson(r));
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      if (Status s = out.Write(scan::QuarantineEntryRecord(r, EventTime::Now())); !s.ok()) {
+        Error(s.ToString());
+        return kExitError;
+      }
     } else {
       std::string rules;
       for (const auto& name : r.rules) rules += (rules.empty() ? "" : ",") + name;

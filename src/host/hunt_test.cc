@@ -401,6 +401,9 @@ TEST(HuntEventsTest, FindingRecordsCarryRuleThreatAndObject) {
   EXPECT_EQ(r["threat"]["technique"]["id"][0], "T0849");
   EXPECT_EQ(r["service"]["name"], "WindowsUpdateHelper");
   EXPECT_EQ(r["otguard"]["severity"], "critical");
+  EXPECT_EQ(r["event"]["severity"], 5);  // the one 1-5 scale (schema 1 wrote 99)
+  EXPECT_EQ(r["otguard"]["schema_version"], kEventSchemaVersion);
+  EXPECT_EQ(r["rule"]["ruleset"], "test");
   EXPECT_FALSE(r["otguard"]["hunt"]["evidence"].empty());
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "otguard/base/event.h"
 #include "otguard/base/time_format.h"
 
 namespace otguard::host {
@@ -13,10 +14,8 @@ namespace {
 using Json = nlohmann::json;
 
 Json Record(const Inventory& inv, const char* dataset) {
-  return Json{{"@timestamp", Rfc3339UtcFromNs(inv.taken_at_ns)},
-              {"event", {{"kind", "state"}, {"module", "inventory"}, {"dataset", dataset}}},
-              {"host", {{"name", inv.host_name}}},
-              {"otguard", {{"schema_version", kInventorySchemaVersion}}}};
+  return StartRecord({"state", "inventory", dataset}, EventTime::FromNanos(inv.taken_at_ns),
+                     inv.host_name);
 }
 
 // A collector's outcome in one word: "ok", "unsupported" (the OS has no such thing, or this

@@ -70,7 +70,7 @@ TEST(InventoryTest, RecordsFollowTheEventSchema) {
   for (const auto& r : records) {
     EXPECT_EQ(r["event"]["kind"], "state");
     EXPECT_EQ(r["event"]["module"], "inventory");
-    EXPECT_EQ(r["otguard"]["schema_version"], kInventorySchemaVersion);
+    EXPECT_EQ(r["otguard"]["schema_version"], kEventSchemaVersion);
     EXPECT_EQ(r["host"]["name"], inv->host_name);
     ASSERT_TRUE(r["@timestamp"].is_string());
     EXPECT_EQ(r["@timestamp"].get<std::string>().back(), 'Z');

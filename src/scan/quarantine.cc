@@ -7,6 +7,7 @@
 #include <random>
 
 #include "otguard/base/bytes.h"
+#include "otguard/base/event.h"
 #include "otguard/base/time_format.h"
 #include "otguard/platform/crypto.h"
 #include "otguard/platform/process.h"
@@ -100,6 +101,21 @@ std::string QuarantineRecordToJson(const QuarantineRecord& r) {
       {"encoding", r.encoding},
   };
   return j.dump(2) + "\n";
+}
+
+Json QuarantineEntryRecord(const QuarantineRecord& r, EventTime time) {
+  Json e = StartRecord({"state", "scan", "otguard.scan.quarantine"}, time, r.host);
+  e["event"]["action"] = "quarantined";
+  Json hash = Json::object();
+  for (const auto& [name, hex] :
+       {std::pair{"md5", &r.md5}, std::pair{"sha1", &r.sha1}, std::pair{"sha256", &r.sha256}}) {
+    if (!hex->empty()) hash[name] = *hex;
+  }
+  e["file"] = {{"path", r.original_path}, {"size", r.size}};
+  if (!hash.empty()) e["file"]["hash"] = hash;
+  if (!r.user.empty()) e["user"] = {{"name", r.user}};
+  e["otguard"]["quarantine"] = {{"id", r.id}, {"rules", r.rules}, {"at", r.quarantined_at}};
+  return e;
 }
 
 Result<QuarantineRecord> QuarantineRecordFromJson(const std::string& text) {

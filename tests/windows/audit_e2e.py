@@ -65,7 +65,7 @@ def audit(wine, otguard, name):
     check((rc == 1) == (failing > 0), f"{name}: exit code {rc} agrees with {failing} failing")
     for check_id, r in sorted(checks.items()):
         a = r["otguard"]["audit"]
-        print(f"  {a['status']:8} {a['severity']:9} {check_id}: {a['evidence'][:150]}")
+        print(f"  {a['status']:8} {r['otguard']['severity']:9} {check_id}: {a['evidence'][:150]}")
     return checks
 
 
@@ -124,7 +124,7 @@ def main():
           ":3389" in evidence(planted, "risky-port-listening"),
           f"risky-port-listening names 3389: {evidence(planted, 'risky-port-listening')}")
     if rdp_port_free:
-        check(planted["risky-port-listening"]["otguard"]["audit"]["severity"] == "high",
+        check(planted["risky-port-listening"]["otguard"]["severity"] == "high",
               "a reachable Remote Desktop port is high")
     after = audit(wine, args.otguard, "audit-after")
     check("SMB1=1" not in evidence(after, "smb1-server-enabled"), "the planted value is gone")

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "otguard/base/event.h"
 #include "otguard/base/status.h"
 #include "otguard/platform/accounts.h"
 #include "otguard/platform/packages.h"
@@ -26,20 +27,18 @@
 
 namespace otguard::host {
 
-// ECS event.severity 1..5 is the enum's value + 1.
-enum class AuditSeverity { kInfo, kLow, kMedium, kHigh, kCritical };
+// A finding's severity is the event envelope's otguard::Severity (otguard/base/event.h).
 // kUnknown: a fact the check needs could not be read; the finding says which and why.
 enum class AuditStatus { kFail, kUnknown, kPass };
 
-const char* AuditSeverityName(AuditSeverity severity);  // "info", "low", ... "critical"
-const char* AuditStatusName(AuditStatus status);        // "fail", "unknown", "pass"
+const char* AuditStatusName(AuditStatus status);  // "fail", "unknown", "pass"
 
 // One check's result.
 struct AuditFinding {
   std::string id;     // stable: "ms17-010-missing", "smb1-server-enabled" (docs/audit.md)
   std::string title;  // what the check is about, one line
   AuditStatus status = AuditStatus::kUnknown;
-  AuditSeverity severity = AuditSeverity::kInfo;  // of a failure (kept on pass/unknown too)
+  Severity severity = Severity::kInfo;  // of a failure (kept on pass/unknown too)
   std::string evidence;  // what was seen, concretely; for unknown: what could not be read, why
   std::string fix;       // what to do on a DCS host (empty on pass)
   std::vector<std::string> references;  // URLs / bulletin and KB numbers
@@ -139,7 +138,7 @@ Result<std::vector<ConfigLine>> ReadSshdConfig(const std::string& main_file,
 // Counts by status and severity, for the summary line and the summary record.
 struct AuditCounts {
   size_t checks = 0, failing = 0, unknown = 0, passing = 0;
-  size_t by_severity[5] = {};  // failing checks per AuditSeverity
+  size_t by_severity[kSeverityCount] = {};  // failing checks per Severity
 };
 AuditCounts CountFindings(const AuditReport& report);
 

@@ -7,11 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "otguard/base/event.h"
 #include "otguard/host/inventory.h"
 
 namespace otguard::host {
-
-constexpr int kInventorySchemaVersion = 1;
 
 std::vector<nlohmann::json> InventoryRecords(const Inventory& inventory);
 

@@ -20,13 +20,12 @@
 #include <string_view>
 #include <vector>
 
+#include "otguard/base/event.h"
 #include "otguard/base/status.h"
 
 namespace otguard::host {
 
-enum class Severity { kInfo, kLow, kMedium, kHigh, kCritical };
-const char* SeverityName(Severity severity);  // "info", "low", "medium", "high", "critical"
-Result<Severity> ParseSeverity(std::string_view name);
+// An indicator's severity is the event envelope's otguard::Severity (otguard/base/event.h).
 
 enum class IndicatorKind {
   kFile,            // files by path glob (and/or name, hashes, YARA)
