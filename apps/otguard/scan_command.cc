@@ -6,10 +6,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "apps/otguard/commands.h"
 #include "otguard/base/bytes.h"
+#include "otguard/base/event.h"
 #include "otguard/platform/process.h"
 #include "otguard/scan/engines.h"
 #include "otguard/scan/output.h"
@@ -62,9 +61,9 @@ std::optional<uint64_t> ParseSize(const std::string& text) {
   return *value << shift;
 }
 
-void Error(const std::string& message) {
-  std::fprintf(stderr, "otguard: error: %s\n", message.c_str());
-}
+void Error(const std::string& message) { PrintCommandError("scan", message); }
+
+void QuarantineError(const std::string& message) { PrintCommandError("quarantine", message); }
 
 int RunScan(const ScanArgs& args) {
   auto max_filesize = ParseSize(args.max_filesize);
@@ -166,44 +165,42 @@ void RegisterScan(CLI::App& app, int* exit_code) {
 int RunQuarantineList(const std::string& dir, bool json) {
   auto store = scan::QuarantineStore::Open(dir, /*create=*/false);
   if (!store) {
-    Error(store.error().ToString());
+    QuarantineError(store.error().ToString());
     return kExitError;
   }
   std::vector<std::string> problems;
   auto records = (*store)->List(&problems);
   if (!records) {
-    Error(records.error().ToString());
+    QuarantineError(records.error().ToString());
     return kExitError;
   }
   JsonLinesWriter out(stdout);
   for (const auto& r : *records) {
     if (json) {
       if (Status s = out.Write(scan::QuarantineEntryRecord(r, EventTime::Now())); !s.ok()) {
-        Error(s.ToString());
+        QuarantineError(s.ToString());
         return kExitError;
       }
     } else {
-      std::string rules;
-      for (const auto& name : r.rules) rules += (rules.empty() ? "" : ",") + name;
-      std::printf("%s  %s  %llu bytes  %s  %s\n", r.id.c_str(), r.quarantined_at.c_str(),
-                  static_cast<unsigned long long>(r.size), rules.c_str(), r.original_path.c_str());
+      std::string line = scan::QuarantineEntryText(r);
+      std::fwrite(line.data(), 1, line.size(), stdout);
     }
   }
-  for (const auto& p : problems) std::fprintf(stderr, "WARNING: %s\n", p.c_str());
+  for (const auto& p : problems) QuarantineError(p);
   return problems.empty() ? 0 : kExitError;
 }
 
 int RunQuarantineRestore(const std::string& dir, const std::string& id, const std::string& to) {
   auto store = scan::QuarantineStore::Open(dir, /*create=*/false);
   if (!store) {
-    Error(store.error().ToString());
+    QuarantineError(store.error().ToString());
     return kExitError;
   }
   std::optional<std::string> target;
   if (!to.empty()) target = to;
   auto record = (*store)->Restore(id, target);
   if (!record) {
-    Error(record.error().ToString());
+    QuarantineError(record.error().ToString());
     return kExitError;
   }
   std::printf("%s: restored to %s\n", id.c_str(), target.value_or(record->original_path).c_str());

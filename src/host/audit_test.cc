@@ -490,5 +490,26 @@ TEST(AuditLinuxTest, EmptyPasswordAndListeningEverywhere) {
   EXPECT_FALSE(Has(all.evidence, "631")) << all.evidence;
 }
 
+TEST(AuditReportTest, TextTableAndExitCode) {
+  AuditReport r = EvaluateAudit(WindowsFacts(kXpSp3, {}, "5.1.2600.5512"));
+  r.host_name = "OPS-01";
+  std::string text = AuditText(r, /*all=*/false);
+  EXPECT_EQ(text.rfind("host: OPS-01  os: Windows XP Professional 5.1\n\n", 0), 0u) << text;
+  EXPECT_NE(text.find("\nfail     critical  ms17-010-missing"), std::string::npos) << text;
+  EXPECT_NE(text.find("    fix:      "), std::string::npos);
+  AuditCounts c = CountFindings(r);
+  std::string counts =
+      std::to_string(c.checks) + " checks: " + std::to_string(c.failing) + " failing (1 critical";
+  EXPECT_NE(text.find(counts), std::string::npos) << text;
+  if (c.passing > 0) {
+    EXPECT_NE(text.find("(--all shows them)"), std::string::npos);
+    EXPECT_EQ(text.find("\npass "), std::string::npos);
+    EXPECT_NE(AuditText(r, /*all=*/true).find("\npass "), std::string::npos);
+  }
+  EXPECT_EQ(AuditExitCode(r), 1);
+  r.findings.clear();
+  EXPECT_EQ(AuditExitCode(r), 0);
+}
+
 }  // namespace
 }  // namespace otguard::host

@@ -118,6 +118,13 @@ Json QuarantineEntryRecord(const QuarantineRecord& r, EventTime time) {
   return e;
 }
 
+std::string QuarantineEntryText(const QuarantineRecord& r) {
+  std::string rules;
+  for (const auto& name : r.rules) rules += (rules.empty() ? "" : ",") + name;
+  return r.id + "  " + r.quarantined_at + "  " + std::to_string(r.size) + " bytes  " + rules +
+         "  " + r.original_path + "\n";
+}
+
 Result<QuarantineRecord> QuarantineRecordFromJson(const std::string& text) {
   Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {

@@ -118,7 +118,7 @@ std::string RegistryFact(const std::string& key, const std::string& name);
 struct AuditOptions {
   // Linux: read configuration files (sshd_config, /etc/shadow, the world-writable walk) under
   // this tree instead of the live host; live-only facts (sockets, packet filter, sysctl) are
-  // then not collected and their checks report unknown.
+  // then not collected and their checks report unknown. HostRoot::Open() validates it.
   platform::ConfigRoot root;
   size_t max_walk_entries = 200000;  // the world-writable walk's cap
 };
@@ -144,6 +144,13 @@ AuditCounts CountFindings(const AuditReport& report);
 
 // One JSON record per finding (docs/audit.md, docs/event-schema.md), then a summary record.
 std::vector<nlohmann::json> AuditRecords(const AuditReport& report);
+
+// The report as a table for a person: failing and unknown checks (and passing ones with
+// `all`), each with its evidence and fix, then a line of counts.
+std::string AuditText(const AuditReport& report, bool all);
+
+// 0 when no check fails, 1 otherwise.
+int AuditExitCode(const AuditReport& report);
 
 }  // namespace otguard::host
 

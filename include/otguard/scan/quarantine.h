@@ -81,6 +81,8 @@ Result<QuarantineRecord> QuarantineRecordFromJson(const std::string& json);
 // A store entry as an event-schema record (`quarantine list --json`; docs/event-schema.md):
 // event.kind `state`, dataset `otguard.scan.quarantine`, the file as it was, at `time`.
 nlohmann::json QuarantineEntryRecord(const QuarantineRecord& record, EventTime time);
+// One line for a person: "<id>  <when>  <size> bytes  <rules>  <original path>\n".
+std::string QuarantineEntryText(const QuarantineRecord& record);
 
 }  // namespace otguard::scan
 
