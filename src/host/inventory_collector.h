@@ -53,8 +53,10 @@ Json CodeSignature(const platform::FileSignature& signature);
 // `text` cut to at most `max` bytes on a UTF-8 boundary, the cut marked: a readable table
 // keeps very long command lines to a line; --json has them whole.
 std::string Shorten(std::string text, size_t max);
-// printf into a string.
-std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
+// printf into a string. (No format attribute: mingw's GCC checks against the Microsoft
+// printf, which lacks %zu, while the C++ runtime's vsnprintf has it; the Linux build checked
+// every format when this had one.)
+std::string Format(const char* format, ...);
 
 // Moves a platform list into the inventory and returns its size.
 template <typename T>
