@@ -10,10 +10,8 @@
 #include "otguard/base/bytes.h"
 #include "otguard/base/event.h"
 #include "otguard/platform/process.h"
-#include "otguard/scan/engines.h"
-#include "otguard/scan/output.h"
 #include "otguard/scan/quarantine.h"
-#include "otguard/scan/scanner.h"
+#include "otguard/scan/scan_run.h"
 
 namespace otguard::cli {
 namespace {
@@ -71,59 +69,35 @@ int RunScan(const ScanArgs& args) {
     Error("--max-filesize: '" + args.max_filesize + "' is not a size like 100M");
     return kExitError;
   }
-  scan::EngineOptions engine_options;
-  engine_options.databases = args.databases;
-  if (args.databases.empty()) engine_options.bundled_dir = scan::FindBundledSignatureDir();
-  engine_options.yara_files = args.yara;
-  engine_options.include_builtin = !args.no_builtin;
-  engine_options.strict = args.strict;
-  std::vector<sigdb::Diagnostic> diagnostics;
-  auto engines = scan::LoadEngines(engine_options, &diagnostics);
-  for (const auto& d : diagnostics) {
+  scan::ScanRequest request;
+  request.paths = args.paths;
+  request.engines.databases = args.databases;
+  if (args.databases.empty()) request.engines.bundled_dir = scan::FindBundledSignatureDir();
+  request.engines.yara_files = args.yara;
+  request.engines.include_builtin = !args.no_builtin;
+  request.engines.strict = args.strict;
+  request.on_diagnostic = [&](const sigdb::Diagnostic& d) {
     std::fprintf(stderr, "%s: %s: %s\n", args.strict ? "ERROR" : "WARNING", d.location.c_str(),
                  d.message.c_str());
-  }
-  if (!engines) {
-    Error(engines.error().ToString());
-    return kExitError;
-  }
-
-  std::unique_ptr<scan::QuarantineStore> store;
-  if (!args.quarantine.empty()) {
-    auto opened = scan::QuarantineStore::Open(args.quarantine, /*create=*/true);
-    if (!opened) {
-      Error("quarantine: " + opened.error().ToString());
-      return kExitError;
-    }
-    store = std::move(*opened);
-  }
-
-  scan::ScanOptions options;
-  options.threads = args.threads;
-  options.max_filesize = *max_filesize;
-  options.exclude = args.exclude;
-  options.one_file_system = args.one_file_system;
-  options.follow_symlinks = args.follow_symlinks;
-  options.all_matches = args.all_matches;
-  options.max_cpu_percent = args.max_cpu;
-  options.low_priority = args.low_priority;
-  options.quarantine = store.get();
-
-  scan::OutputOptions output;
-  output.json = args.json;
-  output.quiet = args.quiet;
+  };
+  request.quarantine_dir = args.quarantine;
+  request.scan.threads = args.threads;
+  request.scan.max_filesize = *max_filesize;
+  request.scan.exclude = args.exclude;
+  request.scan.one_file_system = args.one_file_system;
+  request.scan.follow_symlinks = args.follow_symlinks;
+  request.scan.all_matches = args.all_matches;
+  request.scan.max_cpu_percent = args.max_cpu;
+  request.scan.low_priority = args.low_priority;
+  request.output.json = args.json;
+  request.output.quiet = args.quiet;
   // A progress line only for a person at a terminal; it goes to stderr so results stay clean.
-  output.progress = !args.json && platform::StdoutIsTerminal() && platform::StderrIsTerminal();
-  output.host = platform::HostName();
-  auto reporter = scan::MakeReporter(output);
-  auto summary = scan::Scan(args.paths, *engines, options, reporter.get());
+  request.output.progress =
+      !args.json && platform::StdoutIsTerminal() && platform::StderrIsTerminal();
+  request.output.host = platform::HostName();
+  auto summary = scan::RunScan(request);
   if (!summary) {
     Error(summary.error().ToString());
-    return kExitError;
-  }
-  reporter->Finish(*summary);
-  if (Status s = reporter->OutputStatus(); !s.ok()) {
-    Error(s.ToString());
     return kExitError;
   }
   return scan::ExitCodeFor(*summary);

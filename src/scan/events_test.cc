@@ -1,10 +1,15 @@
 #include "scan/events.h"
 
+#include <cstdio>
+#include <fstream>
+
 #include <regex>
 
 #include <gtest/gtest.h>
 
 #include "otguard/base/time_format.h"
+#include "otguard/scan/scan_run.h"
+#include "testing/temp_dir.h"
 
 namespace otguard::scan {
 namespace {
@@ -93,6 +98,50 @@ TEST(EventsTest, ProblemAndSummaryEvents) {
   EXPECT_EQ(m["otguard"]["scan"]["files"], 3);
   EXPECT_EQ(m["otguard"]["scan"]["threads"], 2);
   EXPECT_TRUE(m["otguard"]["scan"].contains("seconds"));
+}
+
+// The whole of `otguard scan` as the CLI calls it: engines, scan, a JSON report.
+TEST(RunScanTest, ScansAndReportsInTheEnvelope) {
+  testutil::TempDir dir;
+  std::ofstream(dir.path() + "/eicar.com")
+      << "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+  std::ofstream(dir.path() + "/plain.txt") << "nothing here";
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  ScanRequest request;
+  request.paths = {dir.path()};
+  request.output.json = true;
+  request.output.out = out;
+  request.output.host = "hmi-01";
+  auto summary = RunScan(request);
+  ASSERT_TRUE(summary.has_value()) << summary.error().ToString();
+  EXPECT_EQ(summary->files, 2u);
+  EXPECT_EQ(summary->detections, 1u);
+  EXPECT_EQ(ExitCodeFor(*summary), 1);
+  std::rewind(out);
+  std::vector<nlohmann::json> lines;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, out) != nullptr) lines.push_back(nlohmann::json::parse(buf));
+  std::fclose(out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["rule"]["name"], "Eicar-Test-Signature");
+  EXPECT_EQ(lines[0]["otguard"]["severity"], "low");
+  EXPECT_EQ(lines[1]["event"]["dataset"], "otguard.scan.summary");
+  EXPECT_EQ(lines[1]["host"]["name"], "hmi-01");
+}
+
+TEST(RunScanTest, AQuarantineThatCannotBeOpenedIsAnError) {
+  testutil::TempDir dir;
+  std::ofstream(dir.path() + "/file") << "x";
+  ScanRequest request;
+  request.paths = {dir.path()};
+  request.quarantine_dir = dir.path() + "/file/store";  // under a file: cannot be created
+  std::FILE* out = std::tmpfile();
+  request.output.out = out;
+  auto summary = RunScan(request);
+  std::fclose(out);
+  ASSERT_FALSE(summary.has_value());
+  EXPECT_EQ(summary.error().message().rfind("quarantine: ", 0), 0u) << summary.error().ToString();
 }
 
 }  // namespace
