@@ -1,7 +1,18 @@
 // An inventory collector is one file in src/host/collectors/ (osquery's tables, one per file):
 // what it collects, the records it writes and its part of the text report, registered by CMake
 // from the folder (the generated inventory_collectors.cc), so adding one touches no other code
-// but the Inventory field it fills. docs/architecture.md has the recipe.
+// but the Inventory field it fills.
+//
+// Adding a collector `widgets`:
+//   1. src/host/collectors/widgets.cc: in namespace otguard::host::internal::collectors::widgets,
+//      Collect() (a platform reader's list into the inventory, sorted), Records() (one
+//      InventoryRecord(inv, "otguard.inventory.widget") per object), Text() (its section) and
+//      `CollectorSpec Spec()` with its name, run order, `needs` and `reads_root`;
+//   2. the field it fills in Inventory (include/otguard/host/inventory.h);
+//   3. its test, src/host/collectors/widgets_test.cc (built as host_widgets_test by itself).
+// The dataset's fields then go into docs/event-schema.md and tests/schema/event_check.py,
+// whose strict check fails on a field it does not know. An OS fact it reads comes from a
+// platform reader (src/platform), never from here.
 #ifndef OTGUARD_SRC_HOST_INVENTORY_COLLECTOR_H_
 #define OTGUARD_SRC_HOST_INVENTORY_COLLECTOR_H_
 
