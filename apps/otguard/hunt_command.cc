@@ -1,5 +1,5 @@
 // `otguard hunt [--pack P]... [--stix B]... [--json] [--plan text|json|script]`: this host
-// against IOC packs, with a remediation plan (src/host/hunt_*.cc). Reads only.
+// against IOC packs, with a remediation plan (include/otguard/host/hunt_run.h). Reads only.
 // Exit codes: 0 clean, 1 findings, 2 errors (a pack or bundle that does not load, bad options,
 // or a clean result from a hunt that could not look everywhere).
 #include <cstdio>
@@ -8,18 +8,15 @@
 #include <vector>
 
 #include "apps/otguard/commands.h"
-#include "otguard/base/time_format.h"
-#include "otguard/host/hunt.h"
-#include "otguard/host/hunt_events.h"
-#include "otguard/platform/files.h"
+#include "otguard/base/event.h"
+#include "otguard/host/hunt_run.h"
 #include "otguard/platform/process.h"
 
 namespace otguard::cli {
 namespace {
 
 struct HuntArgs {
-  std::vector<std::string> packs;
-  std::vector<std::string> stix;
+  host::PackSources packs;
   bool no_builtin = false;
   bool json = false;
   std::string plan;
@@ -27,126 +24,56 @@ struct HuntArgs {
   std::vector<std::string> paths;
 };
 
-void PrintLine(const nlohmann::json& record) {
-  std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fputc('\n', stdout);
-}
-
 void Write(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-// Loads the packs: built-in, files, STIX bundles. Problems are printed; false when one failed.
-bool LoadPacks(const HuntArgs& args, std::vector<host::Pack>& packs) {
-  bool ok = true;
-  if (!args.no_builtin) packs = host::BuiltinPacks();
-  for (const std::string& path : args.packs) {
-    auto pack = host::LoadPackFile(path);
-    if (!pack) {
-      std::fprintf(stderr, "otguard hunt: %s\n", pack.error().ToString().c_str());
-      ok = false;
-      continue;
-    }
-    packs.push_back(std::move(*pack));
-  }
-  for (const std::string& path : args.stix) {
-    auto text = platform::ReadFileToString(path, uint64_t{64} << 20);
-    if (!text) {
-      std::fprintf(stderr, "otguard hunt: %s: %s\n", path.c_str(), text.error().ToString().c_str());
-      ok = false;
-      continue;
-    }
-    auto imported = host::ImportStixBundle(*text, path);
-    if (!imported) {
-      std::fprintf(stderr, "otguard hunt: %s\n", imported.error().ToString().c_str());
-      ok = false;
-      continue;
-    }
-    for (const auto& u : imported->unsupported) {
-      std::fprintf(stderr, "otguard hunt: %s: %s: left out: %s (%s)\n", path.c_str(),
-                   u.stix_id.c_str(), u.part.c_str(), u.reason.c_str());
-    }
-    packs.push_back(std::move(imported->pack));
-  }
-  return ok;
+int Fail(const std::string& message) {
+  PrintCommandError("hunt", message);
+  return 2;
 }
 
-void PrintFindings(const std::vector<host::Finding>& findings, const host::HuntSummary& summary) {
-  std::printf("otguard hunt on %s:", summary.host_name.c_str());
-  for (const host::Pack* p : summary.packs) {
-    std::printf(" %s %s (%zu indicators)", p->id.c_str(), p->version.c_str(), p->indicators.size());
-  }
-  std::printf("\n");
-  if (findings.empty()) {
-    std::printf("\nNo findings.\n");
-    return;
-  }
-  std::printf("\nfindings (%zu)\n", findings.size());
-  for (const host::Finding& f : findings) {
-    std::string technique = f.indicator.technique.empty()
-                                ? ""
-                                : ", " + f.indicator.technique + " " +
-                                      std::string(host::IcsTechniqueName(f.indicator.technique));
-    std::printf("  %-8s %s\n           %s [%s/%s%s]\n", host::SeverityName(f.indicator.severity),
-                f.object.c_str(), f.indicator.title.c_str(), f.pack_id.c_str(),
-                f.indicator.id.c_str(), technique.c_str());
-    for (const std::string& e : f.evidence) std::printf("           - %s\n", e.c_str());
-  }
-}
-
-int RunHunt(const HuntArgs& args) {
-  if (!args.plan.empty() && args.plan != "text" && args.plan != "json" && args.plan != "script") {
-    std::fprintf(stderr, "otguard hunt: --plan must be text, json or script\n");
-    return 2;
-  }
-  (void)platform::LowerPriority();
-  double start = platform::MonotonicSeconds();
-  std::vector<host::Pack> packs;
-  if (!LoadPacks(args, packs)) return 2;
-  if (packs.empty()) {
-    std::fprintf(stderr, "otguard hunt: no packs (--no-builtin without --pack or --stix)\n");
-    return 2;
-  }
-  host::HuntOptions options;
-  options.root.root = args.root;
-  options.extra_paths = args.paths;
-  auto snapshot = host::CollectHuntSnapshot(packs, options);
-  if (!snapshot) {
-    std::fprintf(stderr, "otguard hunt: %s\n", snapshot.error().ToString().c_str());
-    return 2;
-  }
-  std::vector<host::Finding> findings = host::MatchIndicators(packs, *snapshot);
-  host::Plan plan = host::PlanRemediation(findings, packs, *snapshot);
-
-  host::HuntSummary summary;
-  summary.host_name = snapshot->inventory.host_name;
-  summary.time_ns = snapshot->inventory.taken_at_ns;
-  for (const host::Pack& p : packs) summary.packs.push_back(&p);
-  summary.incomplete = snapshot->incomplete;
-  summary.seconds = platform::MonotonicSeconds() - start;
-
+// Prints the hunt as asked; false when the output could not be written.
+Status Print(const HuntArgs& args, const host::HuntRun& run) {
   if (args.plan == "json") {
-    Write(host::PlanJson(plan));
+    Write(host::PlanJson(run.plan));
   } else if (args.plan == "script") {
-    Write(host::PlanScript(plan));
+    Write(host::PlanScript(run.plan));
   } else if (args.plan == "text") {
-    Write(host::PlanText(plan));
+    Write(host::PlanText(run.plan));
   } else if (args.json) {
-    for (const host::Finding& f : findings) PrintLine(host::FindingRecord(f, summary));
-    for (const host::PlanStep& s : plan.steps) PrintLine(host::StepRecord(s, summary));
-    PrintLine(host::SummaryRecord(findings, plan, summary));
+    JsonLinesWriter out(stdout);
+    for (const nlohmann::json& record : host::HuntRecords(run)) {
+      OTGUARD_RETURN_IF_ERROR(out.Write(record));
+    }
   } else {
-    PrintFindings(findings, summary);
-    if (!findings.empty()) Write("\n" + host::PlanText(plan));
+    Write(host::FindingsText(run));
+    if (!run.findings.empty()) Write("\n" + host::PlanText(run.plan));
   }
-  for (const std::string& gap : snapshot->incomplete) {
-    std::fprintf(stderr, "otguard hunt: not looked at: %s\n", gap.c_str());
+  return Status();
+}
+
+int RunHunt(HuntArgs args) {
+  if (!args.plan.empty() && args.plan != "text" && args.plan != "json" && args.plan != "script") {
+    return Fail("--plan must be text, json or script");
+  }
+  auto root = host::HostRoot::Open(args.root);
+  if (!root) return Fail(std::string(root.error().message()));
+  (void)platform::LowerPriority();
+  args.packs.builtin = !args.no_builtin;
+  host::LoadedPacks loaded = host::LoadPacks(args.packs);
+  for (const std::string& error : loaded.errors) PrintCommandError("hunt", error);
+  for (const std::string& note : loaded.notes) PrintCommandError("hunt", note);
+  if (!loaded.errors.empty()) return 2;
+  auto run = host::Hunt(std::move(loaded.packs), {*root, args.paths});
+  if (!run) return Fail(run.error().ToString());
+  if (Status s = Print(args, *run); !s.ok()) return Fail(s.ToString());
+  for (const std::string& gap : run->summary.incomplete) {
+    PrintCommandError("hunt", "not looked at: " + gap);
   }
   if (!args.plan.empty() || args.json) {
-    std::fprintf(stderr, "otguard hunt: %zu findings, %zu plan steps\n", findings.size(),
-                 plan.steps.size());
+    PrintCommandError("hunt", std::to_string(run->findings.size()) + " findings, " +
+                                  std::to_string(run->plan.steps.size()) + " plan steps");
   }
-  if (!findings.empty()) return 1;
-  return snapshot->incomplete.empty() ? 0 : 2;
+  return host::HuntExitCode(*run);
 }
 
 }  // namespace
@@ -155,8 +82,8 @@ void RegisterHuntCommands(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<HuntArgs>();
   CLI::App* cmd = app.add_subcommand(
       "hunt", "Match this host against IOC packs and plan the clean-up (changes nothing)");
-  cmd->add_option("--pack", args->packs, "An IOC pack file (docs/ioc-packs.md); repeatable");
-  cmd->add_option("--stix", args->stix, "A STIX 2.1 bundle to hunt for; repeatable");
+  cmd->add_option("--pack", args->packs.files, "An IOC pack file (docs/ioc-packs.md); repeatable");
+  cmd->add_option("--stix", args->packs.stix, "A STIX 2.1 bundle to hunt for; repeatable");
   cmd->add_flag("--no-builtin", args->no_builtin, "Without the built-in packs (MsraMiner)");
   cmd->add_flag("--json", args->json,
                 "Findings, plan steps and a summary as JSON records (docs/event-schema.md)");

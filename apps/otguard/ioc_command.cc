@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/otguard/commands.h"
+#include "otguard/base/event.h"
+#include "otguard/host/hunt_run.h"
 #include "otguard/host/ioc.h"
 #include "otguard/platform/files.h"
 
@@ -45,49 +47,25 @@ int RunCheck(const IocArgs& args) {
   return rc;
 }
 
-nlohmann::json IndicatorJson(const host::Pack& pack, const host::Indicator& i) {
-  return {{"pack", pack.id},
-          {"pack_version", pack.version},
-          {"id", i.id},
-          {"kind", host::IndicatorKindName(i.kind)},
-          {"severity", host::SeverityName(i.severity)},
-          {"technique", i.technique},
-          {"technique_name", std::string(host::IcsTechniqueName(i.technique))},
-          {"title", i.title}};
-}
-
 int RunShow(const IocArgs& args) {
-  std::vector<host::Pack> packs = host::BuiltinPacks();
-  for (const std::string& file : args.packs) {
-    auto pack = host::LoadPackFile(file);
-    if (!pack) {
-      std::string message(pack.error().message());
-      if (!message.starts_with(file + ":")) message = file + ": " + message;
-      Print(stderr, "otguard ioc show: " + message + "\n");
-      return 2;
-    }
-    packs.push_back(std::move(*pack));
-  }
-  if (packs.empty())
-    Print(stderr, "otguard ioc show: no packs (this build has no built-in pack)\n");
-  for (const host::Pack& pack : packs) {
-    if (args.json) {
-      for (const host::Indicator& i : pack.indicators) {
-        Print(stdout, IndicatorJson(pack, i).dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace) +
-                          "\n");
-      }
+  host::PackSources sources;  // the built-in packs and --pack files
+  sources.files = args.packs;
+  host::LoadedPacks loaded = host::LoadPacks(sources);
+  for (const std::string& error : loaded.errors) PrintCommandError("ioc show", error);
+  if (!loaded.errors.empty()) return 2;
+  if (loaded.packs.empty())
+    PrintCommandError("ioc show", "no packs (this build has no built-in pack)");
+  JsonLinesWriter out(stdout);
+  for (const host::Pack& pack : loaded.packs) {
+    if (!args.json) {
+      Print(stdout, host::PackText(pack));
       continue;
     }
-    std::printf("%s %s (%s): %s, %zu indicators\n", pack.id.c_str(), pack.version.c_str(),
-                pack.origin.c_str(), pack.name.c_str(), pack.indicators.size());
     for (const host::Indicator& i : pack.indicators) {
-      std::string technique =
-          i.technique.empty()
-              ? "-"
-              : i.technique + " " + std::string(host::IcsTechniqueName(i.technique));
-      std::printf("  %-34s %-15s %-8s %-42s %s\n", i.id.c_str(), host::IndicatorKindName(i.kind),
-                  host::SeverityName(i.severity), technique.c_str(), i.title.c_str());
+      if (Status s = out.Write(host::IndicatorSummary(pack, i)); !s.ok()) {
+        PrintCommandError("ioc show", s.ToString());
+        return 2;
+      }
     }
   }
   return 0;
@@ -97,12 +75,12 @@ int RunShow(const IocArgs& args) {
 int RunImportStix(const IocArgs& args) {
   auto text = platform::ReadFileToString(args.bundle, 16u << 20);
   if (!text) {
-    Print(stderr, "otguard ioc import-stix: " + std::string(text.error().message()) + "\n");
+    PrintCommandError("ioc import-stix", text.error().message());
     return 2;
   }
   auto import = host::ImportStixBundle(*text, args.bundle);
   if (!import) {
-    Print(stderr, "otguard ioc import-stix: " + std::string(import.error().message()) + "\n");
+    PrintCommandError("ioc import-stix", import.error().message());
     return 2;
   }
   host::Pack& pack = import->pack;
@@ -111,7 +89,7 @@ int RunImportStix(const IocArgs& args) {
   std::string toml = host::PackToToml(pack);
   // What we write must load: this also checks --id and --name.
   if (auto check = host::ParsePack(toml, args.output.empty() ? "<stdout>" : args.output); !check) {
-    Print(stderr, "otguard ioc import-stix: " + std::string(check.error().message()) + "\n");
+    PrintCommandError("ioc import-stix", check.error().message());
     return 2;
   }
   for (const auto& u : import->unsupported) {
@@ -121,7 +99,7 @@ int RunImportStix(const IocArgs& args) {
   if (args.output.empty()) {
     Print(stdout, toml);
   } else if (Status s = platform::WriteFileAtomic(args.output, toml, 0644); !s.ok()) {
-    Print(stderr, "otguard ioc import-stix: " + s.ToString() + "\n");
+    PrintCommandError("ioc import-stix", s.ToString());
     return 2;
   }
   Print(stderr, args.bundle + ": " + std::to_string(import->indicators_seen) +

@@ -6,15 +6,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "apps/otguard/commands.h"
 #include "otguard/base/bytes.h"
+#include "otguard/base/event.h"
 #include "otguard/platform/process.h"
-#include "otguard/scan/engines.h"
-#include "otguard/scan/output.h"
 #include "otguard/scan/quarantine.h"
-#include "otguard/scan/scanner.h"
+#include "otguard/scan/scan_run.h"
 
 namespace otguard::cli {
 namespace {
@@ -62,9 +59,9 @@ std::optional<uint64_t> ParseSize(const std::string& text) {
   return *value << shift;
 }
 
-void Error(const std::string& message) {
-  std::fprintf(stderr, "otguard: error: %s\n", message.c_str());
-}
+void Error(const std::string& message) { PrintCommandError("scan", message); }
+
+void QuarantineError(const std::string& message) { PrintCommandError("quarantine", message); }
 
 int RunScan(const ScanArgs& args) {
   auto max_filesize = ParseSize(args.max_filesize);
@@ -72,57 +69,37 @@ int RunScan(const ScanArgs& args) {
     Error("--max-filesize: '" + args.max_filesize + "' is not a size like 100M");
     return kExitError;
   }
-  scan::EngineOptions engine_options;
-  engine_options.databases = args.databases;
-  if (args.databases.empty()) engine_options.bundled_dir = scan::FindBundledSignatureDir();
-  engine_options.yara_files = args.yara;
-  engine_options.include_builtin = !args.no_builtin;
-  engine_options.strict = args.strict;
-  std::vector<sigdb::Diagnostic> diagnostics;
-  auto engines = scan::LoadEngines(engine_options, &diagnostics);
-  for (const auto& d : diagnostics) {
+  scan::ScanRequest request;
+  request.paths = args.paths;
+  request.engines.databases = args.databases;
+  if (args.databases.empty()) request.engines.bundled_dir = scan::FindBundledSignatureDir();
+  request.engines.yara_files = args.yara;
+  request.engines.include_builtin = !args.no_builtin;
+  request.engines.strict = args.strict;
+  request.on_diagnostic = [&](const sigdb::Diagnostic& d) {
     std::fprintf(stderr, "%s: %s: %s\n", args.strict ? "ERROR" : "WARNING", d.location.c_str(),
                  d.message.c_str());
-  }
-  if (!engines) {
-    Error(engines.error().ToString());
-    return kExitError;
-  }
-
-  std::unique_ptr<scan::QuarantineStore> store;
-  if (!args.quarantine.empty()) {
-    auto opened = scan::QuarantineStore::Open(args.quarantine, /*create=*/true);
-    if (!opened) {
-      Error("quarantine: " + opened.error().ToString());
-      return kExitError;
-    }
-    store = std::move(*opened);
-  }
-
-  scan::ScanOptions options;
-  options.threads = args.threads;
-  options.max_filesize = *max_filesize;
-  options.exclude = args.exclude;
-  options.one_file_system = args.one_file_system;
-  options.follow_symlinks = args.follow_symlinks;
-  options.all_matches = args.all_matches;
-  options.max_cpu_percent = args.max_cpu;
-  options.low_priority = args.low_priority;
-  options.quarantine = store.get();
-
-  scan::OutputOptions output;
-  output.json = args.json;
-  output.quiet = args.quiet;
+  };
+  request.quarantine_dir = args.quarantine;
+  request.scan.threads = args.threads;
+  request.scan.max_filesize = *max_filesize;
+  request.scan.exclude = args.exclude;
+  request.scan.one_file_system = args.one_file_system;
+  request.scan.follow_symlinks = args.follow_symlinks;
+  request.scan.all_matches = args.all_matches;
+  request.scan.max_cpu_percent = args.max_cpu;
+  request.scan.low_priority = args.low_priority;
+  request.output.json = args.json;
+  request.output.quiet = args.quiet;
   // A progress line only for a person at a terminal; it goes to stderr so results stay clean.
-  output.progress = !args.json && platform::StdoutIsTerminal() && platform::StderrIsTerminal();
-  output.host = platform::HostName();
-  auto reporter = scan::MakeReporter(output);
-  auto summary = scan::Scan(args.paths, *engines, options, reporter.get());
+  request.output.progress =
+      !args.json && platform::StdoutIsTerminal() && platform::StderrIsTerminal();
+  request.output.host = platform::HostName();
+  auto summary = scan::RunScan(request);
   if (!summary) {
     Error(summary.error().ToString());
     return kExitError;
   }
-  reporter->Finish(*summary);
   return scan::ExitCodeFor(*summary);
 }
 
@@ -162,41 +139,42 @@ void RegisterScan(CLI::App& app, int* exit_code) {
 int RunQuarantineList(const std::string& dir, bool json) {
   auto store = scan::QuarantineStore::Open(dir, /*create=*/false);
   if (!store) {
-    Error(store.error().ToString());
+    QuarantineError(store.error().ToString());
     return kExitError;
   }
   std::vector<std::string> problems;
   auto records = (*store)->List(&problems);
   if (!records) {
-    Error(records.error().ToString());
+    QuarantineError(records.error().ToString());
     return kExitError;
   }
+  JsonLinesWriter out(stdout);
   for (const auto& r : *records) {
     if (json) {
-      auto j = nlohmann::json::parse(scan::QuarantineRecordToJson(r));
-      std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      if (Status s = out.Write(scan::QuarantineEntryRecord(r, EventTime::Now())); !s.ok()) {
+        QuarantineError(s.ToString());
+        return kExitError;
+      }
     } else {
-      std::string rules;
-      for (const auto& name : r.rules) rules += (rules.empty() ? "" : ",") + name;
-      std::printf("%s  %s  %llu bytes  %s  %s\n", r.id.c_str(), r.quarantined_at.c_str(),
-                  static_cast<unsigned long long>(r.size), rules.c_str(), r.original_path.c_str());
+      std::string line = scan::QuarantineEntryText(r);
+      std::fwrite(line.data(), 1, line.size(), stdout);
     }
   }
-  for (const auto& p : problems) std::fprintf(stderr, "WARNING: %s\n", p.c_str());
+  for (const auto& p : problems) QuarantineError(p);
   return problems.empty() ? 0 : kExitError;
 }
 
 int RunQuarantineRestore(const std::string& dir, const std::string& id, const std::string& to) {
   auto store = scan::QuarantineStore::Open(dir, /*create=*/false);
   if (!store) {
-    Error(store.error().ToString());
+    QuarantineError(store.error().ToString());
     return kExitError;
   }
   std::optional<std::string> target;
   if (!to.empty()) target = to;
   auto record = (*store)->Restore(id, target);
   if (!record) {
-    Error(record.error().ToString());
+    QuarantineError(record.error().ToString());
     return kExitError;
   }
   std::printf("%s: restored to %s\n", id.c_str(), target.value_or(record->original_path).c_str());

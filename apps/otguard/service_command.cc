@@ -7,6 +7,7 @@
 #include <string>
 
 #include "apps/otguard/commands.h"
+#include "otguard/base/event.h"
 #include "otguard/base/stop_signal.h"
 #include "otguard/platform/process.h"
 #include "otguard/platform/services.h"
@@ -23,7 +24,7 @@ struct ServiceArgs {
 };
 
 int Fail(const char* what, const Status& status) {
-  std::fprintf(stderr, "otguard service %s: %s\n", what, status.ToString().c_str());
+  PrintCommandError(std::string("service ") + what, status.ToString());
   return 2;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "apps/otguard/commands.h"
+#include "otguard/base/event.h"
 #include "otguard/base/time_format.h"
 #include "otguard/sigdb/database.h"
 
@@ -26,11 +27,11 @@ int Compile(const SigsArgs& a) {
   for (const auto& d : diags)
     std::fprintf(stderr, "%s: %s\n", d.location.c_str(), d.message.c_str());
   if (!db) {
-    std::fprintf(stderr, "otguard sigs compile: %s\n", db.error().ToString().c_str());
+    PrintCommandError("sigs compile", db.error().ToString());
     return 2;
   }
   if (Status s = (*db)->Save(a.output); !s.ok()) {
-    std::fprintf(stderr, "otguard sigs compile: %s\n", s.ToString().c_str());
+    PrintCommandError("sigs compile", s.ToString());
     return 2;
   }
   auto info = (*db)->Info();
@@ -44,7 +45,7 @@ int Compile(const SigsArgs& a) {
 int Info(const SigsArgs& a) {
   auto db = sigdb::Database::Open(a.database);
   if (!db) {
-    std::fprintf(stderr, "otguard sigs info: %s\n", db.error().ToString().c_str());
+    PrintCommandError("sigs info", db.error().ToString());
     return 2;
   }
   auto info = (*db)->Info();

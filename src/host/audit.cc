@@ -7,25 +7,9 @@
 #include <tuple>
 
 #include "host/audit_checks.h"
-#include "otguard/base/time_format.h"
+#include "otguard/base/event.h"
 
 namespace otguard::host {
-
-const char* AuditSeverityName(AuditSeverity severity) {
-  switch (severity) {
-    case AuditSeverity::kInfo:
-      return "info";
-    case AuditSeverity::kLow:
-      return "low";
-    case AuditSeverity::kMedium:
-      return "medium";
-    case AuditSeverity::kHigh:
-      return "high";
-    case AuditSeverity::kCritical:
-      return "critical";
-  }
-  return "info";
-}
 
 const char* AuditStatusName(AuditStatus status) {
   switch (status) {
@@ -64,7 +48,7 @@ std::string RegistryFact(const std::string& key, const std::string& name) {
 
 namespace audit_internal {
 
-AuditFinding NewFinding(const char* id, const char* title, AuditSeverity severity,
+AuditFinding NewFinding(const char* id, const char* title, Severity severity,
                         std::vector<std::string> references) {
   AuditFinding f;
   f.id = id;
@@ -278,8 +262,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr int kAuditSchemaVersion = 1;
-
 const char* Outcome(AuditStatus status) {
   switch (status) {
     case AuditStatus::kFail:
@@ -293,10 +275,8 @@ const char* Outcome(AuditStatus status) {
 }
 
 Json Record(const AuditReport& report, const char* kind, const char* dataset) {
-  Json record = {{"@timestamp", Rfc3339UtcFromNs(report.taken_at_ns)},
-                 {"event", {{"kind", kind}, {"module", "audit"}, {"dataset", dataset}}},
-                 {"host", {{"name", report.host_name}}},
-                 {"otguard", {{"schema_version", kAuditSchemaVersion}}}};
+  Json record = StartRecord({kind, "audit", dataset}, EventTime::FromNanos(report.taken_at_ns),
+                            report.host_name);
   if (report.os) {
     record["host"]["os"] = {
         {"family", report.os->family}, {"name", report.os->name}, {"version", report.os->version}};
@@ -312,13 +292,12 @@ Json FindingRecord(const AuditReport& report, const AuditFinding& f) {
   record["event"]["category"] = Json::array({"configuration"});
   record["event"]["type"] = Json::array({"info"});
   record["event"]["outcome"] = Outcome(f.status);
-  record["event"]["severity"] = static_cast<int>(f.severity) + 1;
-  record["rule"] = {
-      {"id", f.id}, {"name", f.title}, {"category", "hardening"}, {"ruleset", "otguard-audit"}};
+  SetSeverity(record, f.severity);
+  record["rule"] = {{"id", f.id}, {"name", f.title}, {"category", "hardening"}};
+  SetRuleset(record, {"otguard-audit", std::string(OtguardVersion())});
   if (!f.references.empty()) record["rule"]["reference"] = f.references.front();
   Json& audit = record["otguard"]["audit"];
   audit["status"] = AuditStatusName(f.status);
-  audit["severity"] = AuditSeverityName(f.severity);
   audit["evidence"] = f.evidence;
   if (!f.fix.empty()) audit["fix"] = f.fix;
   if (!f.references.empty()) audit["references"] = f.references;
@@ -333,8 +312,8 @@ std::vector<nlohmann::json> AuditRecords(const AuditReport& report) {
   AuditCounts counts = CountFindings(report);
   Json summary = Record(report, "metric", "otguard.audit.summary");
   Json failing_by = Json::object();
-  for (int s = 0; s < 5; ++s) {
-    failing_by[AuditSeverityName(static_cast<AuditSeverity>(s))] = counts.by_severity[s];
+  for (int s = 0; s < kSeverityCount; ++s) {
+    failing_by[SeverityName(static_cast<Severity>(s))] = counts.by_severity[s];
   }
   summary["otguard"]["audit"]["checks"] = counts.checks;
   summary["otguard"]["audit"]["failing"] = counts.failing;

@@ -14,7 +14,7 @@
 namespace otguard::host::audit_internal {
 
 // A finding in the unknown state until one of Pass/Fail/Unknown says otherwise.
-AuditFinding NewFinding(const char* id, const char* title, AuditSeverity severity,
+AuditFinding NewFinding(const char* id, const char* title, Severity severity,
                         std::vector<std::string> references = {});
 // Each sets the status and returns `f` (so a check can `return Pass(f, ...);`).
 AuditFinding& Pass(AuditFinding& f, std::string evidence);

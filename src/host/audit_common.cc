@@ -11,26 +11,26 @@ namespace {
 
 struct RiskyPort {
   uint16_t port;
-  AuditSeverity severity;
+  Severity severity;
   const char* what;
 };
 
 // 445 and 139: SMB (EternalBlue, the refinery's worm); 3389: Remote Desktop (BlueKeep, brute
 // force); 135: the RPC endpoint mapper (MS03-026 Blaster; DCOM lateral movement).
 constexpr RiskyPort kRiskyPorts[] = {
-    {445, AuditSeverity::kHigh, "SMB"},
-    {139, AuditSeverity::kHigh, "SMB over NetBIOS"},
-    {3389, AuditSeverity::kHigh, "Remote Desktop"},
-    {135, AuditSeverity::kMedium, "RPC endpoint mapper"},
+    {445, Severity::kHigh, "SMB"},
+    {139, Severity::kHigh, "SMB over NetBIOS"},
+    {3389, Severity::kHigh, "Remote Desktop"},
+    {135, Severity::kMedium, "RPC endpoint mapper"},
 };
 
 AuditFinding CheckRiskyPorts(const AuditFacts& facts) {
-  AuditFinding f = NewFinding("risky-port-listening",
-                              "SMB, RPC or Remote Desktop port reachable from the network",
-                              AuditSeverity::kMedium);
+  AuditFinding f =
+      NewFinding("risky-port-listening",
+                 "SMB, RPC or Remote Desktop port reachable from the network", Severity::kMedium);
   if (!facts.sockets) return Unknown(f, "sockets: " + Reason(facts.sockets.error()));
   std::vector<std::string> found;
-  AuditSeverity worst = AuditSeverity::kInfo;
+  Severity worst = Severity::kInfo;
   for (const platform::SocketEndpoint& e : *facts.sockets) {
     if (e.protocol != platform::SocketProtocol::kTcp || !IsListening(e)) continue;
     // A loopback listener cannot be reached by another host, so it cannot spread a worm.
@@ -57,7 +57,7 @@ AuditFinding CheckRiskyPorts(const AuditFacts& facts) {
 
 AuditFinding CheckEmptyPasswords(const AuditFacts& facts) {
   AuditFinding f = NewFinding("empty-password-account", "Accounts that log on without a password",
-                              AuditSeverity::kHigh);
+                              Severity::kHigh);
   if (!facts.accounts) return Unknown(f, "local accounts: " + Reason(facts.accounts.error()));
   std::vector<std::string> empty;
   size_t unknown = 0;

@@ -81,7 +81,7 @@ bool SshdConfigMissing(const AuditFacts& facts, AuditFinding& f) {
 
 AuditFinding CheckSshRootLogin(const AuditFacts& facts) {
   AuditFinding f = NewFinding("ssh-root-login", "SSH allows root to log in with a password",
-                              AuditSeverity::kHigh, {kSshdConfigDoc});
+                              Severity::kHigh, {kSshdConfigDoc});
   if (SshdConfigMissing(facts, f)) return f;
   SshdOption o = FindSshdOption(*facts.sshd_config, "permitrootlogin");
   std::string fix =
@@ -103,8 +103,8 @@ AuditFinding CheckSshRootLogin(const AuditFacts& facts) {
 }
 
 AuditFinding CheckSshPasswordAuth(const AuditFacts& facts) {
-  AuditFinding f = NewFinding("ssh-password-auth", "SSH accepts password logins",
-                              AuditSeverity::kLow, {kSshdConfigDoc});
+  AuditFinding f = NewFinding("ssh-password-auth", "SSH accepts password logins", Severity::kLow,
+                              {kSshdConfigDoc});
   if (SshdConfigMissing(facts, f)) return f;
   SshdOption o = FindSshdOption(*facts.sshd_config, "passwordauthentication");
   std::string fix =
@@ -123,8 +123,8 @@ AuditFinding CheckSshPasswordAuth(const AuditFacts& facts) {
 }
 
 AuditFinding CheckSshEmptyPasswords(const AuditFacts& facts) {
-  AuditFinding f = NewFinding("ssh-empty-passwords", "SSH accepts empty passwords",
-                              AuditSeverity::kHigh, {kSshdConfigDoc});
+  AuditFinding f = NewFinding("ssh-empty-passwords", "SSH accepts empty passwords", Severity::kHigh,
+                              {kSshdConfigDoc});
   if (SshdConfigMissing(facts, f)) return f;
   SshdOption o = FindSshdOption(*facts.sshd_config, "permitemptypasswords");
   bool match_yes = std::count(o.match_values.begin(), o.match_values.end(), "yes") > 0;
@@ -139,7 +139,7 @@ AuditFinding CheckSshEmptyPasswords(const AuditFacts& facts) {
 AuditFinding CheckWorldWritable(const AuditFacts& facts) {
   AuditFinding f =
       NewFinding("world-writable-system-path",
-                 "World-writable files or directories in system paths", AuditSeverity::kHigh);
+                 "World-writable files or directories in system paths", Severity::kHigh);
   if (!facts.world_writable) {
     return Unknown(f, "walk of system paths: " + Reason(facts.world_writable.error()));
   }
@@ -175,7 +175,7 @@ bool ModuleLoaded(const std::string& modules, const std::string& name) {
 }
 
 AuditFinding CheckPacketFilter(const AuditFacts& facts) {
-  AuditFinding f = NewFinding("firewall-disabled", "Host firewall off", AuditSeverity::kMedium);
+  AuditFinding f = NewFinding("firewall-disabled", "Host firewall off", Severity::kMedium);
   if (!facts.packet_filter)
     return Unknown(f, "packet filter: " + Reason(facts.packet_filter.error()));
   const PacketFilterFacts& p = *facts.packet_filter;
@@ -202,7 +202,7 @@ AuditFinding CheckPacketFilter(const AuditFacts& facts) {
 
 AuditFinding CheckListeningAll(const AuditFacts& facts) {
   AuditFinding f = NewFinding("listening-all-interfaces", "Services listening on all interfaces",
-                              AuditSeverity::kLow);
+                              Severity::kLow);
   if (!facts.sockets) return Unknown(f, "sockets: " + Reason(facts.sockets.error()));
   std::vector<std::string> found;
   for (const platform::SocketEndpoint& e : *facts.sockets) {
@@ -221,8 +221,8 @@ AuditFinding CheckListeningAll(const AuditFacts& facts) {
 }
 
 AuditFinding CheckAslr(const AuditFacts& facts) {
-  AuditFinding f = NewFinding("kernel-aslr-disabled", "Kernel address space randomization off",
-                              AuditSeverity::kLow);
+  AuditFinding f =
+      NewFinding("kernel-aslr-disabled", "Kernel address space randomization off", Severity::kLow);
   if (!facts.randomize_va_space) {
     return Unknown(f, "kernel.randomize_va_space: " + Reason(facts.randomize_va_space.error()));
   }
@@ -231,7 +231,7 @@ AuditFinding CheckAslr(const AuditFacts& facts) {
                          [](char c) { return std::isspace(static_cast<unsigned char>(c)); }),
           v.end());
   if (v == "2") return Pass(f, "kernel.randomize_va_space=2");
-  if (v == "0") f.severity = AuditSeverity::kMedium;
+  if (v == "0") f.severity = Severity::kMedium;
   return Fail(f, "kernel.randomize_va_space=" + v + (v == "1" ? " (heap not randomized)" : ""),
               "Set kernel.randomize_va_space = 2 in /etc/sysctl.d/ unless the DCS vendor "
               "documents a reason (some old real-time software needed fixed addresses).");

@@ -110,7 +110,7 @@ TEST(AuditMs17010Test, XpSp3WithoutTheUpdateFailsCritical) {
   AuditReport r = EvaluateAudit(WindowsFacts(kXpSp3, {"KB958644"}, "5.1.2600.5512"));
   const AuditFinding& f = Find(r, "ms17-010-missing");
   EXPECT_EQ(f.status, AuditStatus::kFail);
-  EXPECT_EQ(f.severity, AuditSeverity::kCritical);
+  EXPECT_EQ(f.severity, Severity::kCritical);
   EXPECT_TRUE(Has(f.evidence, "5.1.2600.5512 < 5.1.2600.7208")) << f.evidence;
   EXPECT_TRUE(Has(f.evidence, "KB4012598 not installed")) << f.evidence;
   EXPECT_TRUE(Has(f.fix, "KB4012598")) << f.fix;
@@ -195,7 +195,7 @@ TEST(AuditSmb1Test, AbsentValueOnWindows7MeansEnabled) {
   const AuditFinding f =
       Find(EvaluateAudit(WindowsFacts(kWin7Sp1, {}, "6.1.7601.23689")), "smb1-server-enabled");
   EXPECT_EQ(f.status, AuditStatus::kFail);
-  EXPECT_EQ(f.severity, AuditSeverity::kHigh);
+  EXPECT_EQ(f.severity, Severity::kHigh);
   EXPECT_TRUE(Has(f.evidence, "absent")) << f.evidence;
   EXPECT_TRUE(Has(f.evidence, "LanmanServer running")) << f.evidence;
 }
@@ -253,7 +253,7 @@ TEST(AuditPortsTest, NetworkReachableRiskyPortsFailLoopbackDoesNot) {
   facts.process_names = {{4, "System"}};
   const AuditFinding f = Find(EvaluateAudit(facts), "risky-port-listening");
   EXPECT_EQ(f.status, AuditStatus::kFail);
-  EXPECT_EQ(f.severity, AuditSeverity::kHigh);
+  EXPECT_EQ(f.severity, Severity::kHigh);
   EXPECT_TRUE(Has(f.evidence, "tcp 0.0.0.0:445 (System, pid 4) SMB")) << f.evidence;
   EXPECT_TRUE(Has(f.evidence, "192.168.110.121:139")) << f.evidence;
   EXPECT_FALSE(Has(f.evidence, "3389")) << f.evidence;
@@ -302,7 +302,7 @@ TEST(AuditWindowsTest, GuestAndRdp) {
   SetDword(facts, "SYSTEM\\CurrentControlSet\\Control\\Terminal Server", "fDenyTSConnections", 0);
   const AuditFinding rdp = Find(EvaluateAudit(facts), "rdp-enabled");
   EXPECT_EQ(rdp.status, AuditStatus::kFail);
-  EXPECT_EQ(rdp.severity, AuditSeverity::kHigh);  // no Network Level Authentication
+  EXPECT_EQ(rdp.severity, Severity::kHigh);  // no Network Level Authentication
 }
 
 TEST(AuditReportTest, JsonRecordsAndCounts) {
@@ -317,7 +317,11 @@ TEST(AuditReportTest, JsonRecordsAndCounts) {
   EXPECT_EQ(first["event"]["severity"], 5);
   EXPECT_EQ(first["rule"]["id"], "ms17-010-missing");
   EXPECT_EQ(first["rule"]["category"], "hardening");
-  EXPECT_EQ(first["otguard"]["audit"]["severity"], "critical");
+  EXPECT_EQ(first["otguard"]["severity"], "critical");
+  EXPECT_FALSE(first["otguard"]["audit"].contains("severity"));  // one place: otguard.severity
+  EXPECT_EQ(first["otguard"]["schema_version"], kEventSchemaVersion);
+  EXPECT_EQ(first["rule"]["ruleset"], "otguard-audit");
+  EXPECT_EQ(first["rule"]["version"], std::string(OtguardVersion()));
   EXPECT_TRUE(first["otguard"]["audit"].contains("fix"));
   EXPECT_EQ(first["host"]["os"]["family"], "windows");
   const nlohmann::json& summary = records.back();
@@ -362,7 +366,7 @@ TEST_F(AuditLinuxTreeTest, IncludedFileSetsRootLoginFirst) {
   AuditReport r = EvaluateAudit(LinuxTreeFacts(tree_));
   const AuditFinding& f = Find(r, "ssh-root-login");
   EXPECT_EQ(f.status, AuditStatus::kFail);
-  EXPECT_EQ(f.severity, AuditSeverity::kHigh);
+  EXPECT_EQ(f.severity, Severity::kHigh);
   EXPECT_TRUE(Has(f.evidence, "/etc/ssh/sshd_config.d/10-vendor.conf:1")) << f.evidence;
   EXPECT_EQ(Find(r, "ssh-password-auth").status, AuditStatus::kPass);
   EXPECT_EQ(r.family, "linux");
@@ -381,7 +385,7 @@ TEST_F(AuditLinuxTreeTest, RelativeIncludeAndMatchBlocks) {
   AuditReport r = EvaluateAudit(LinuxTreeFacts(tree_));
   EXPECT_EQ(Find(r, "ssh-root-login").status, AuditStatus::kPass);
   EXPECT_EQ(Find(r, "ssh-password-auth").status, AuditStatus::kFail);
-  EXPECT_EQ(Find(r, "ssh-password-auth").severity, AuditSeverity::kLow);
+  EXPECT_EQ(Find(r, "ssh-password-auth").severity, Severity::kLow);
 }
 
 TEST_F(AuditLinuxTreeTest, SelfIncludeIsAnErrorNotAHang) {
@@ -418,7 +422,7 @@ TEST_F(AuditLinuxTreeTest, WorldWritableFilesAndDirectoriesButNotSymlinksOrStick
   std::filesystem::create_symlink("/tmp", tree_.File("etc/link-to-tmp"));
   const AuditFinding f = Find(EvaluateAudit(LinuxTreeFacts(tree_)), "world-writable-system-path");
   EXPECT_EQ(f.status, AuditStatus::kFail);
-  EXPECT_EQ(f.severity, AuditSeverity::kHigh);
+  EXPECT_EQ(f.severity, Severity::kHigh);
   EXPECT_TRUE(Has(f.evidence, "2 found")) << f.evidence;
   EXPECT_TRUE(Has(f.evidence, "/etc/cron.d/backup")) << f.evidence;
   EXPECT_TRUE(Has(f.evidence, "/usr/bin/dropbox")) << f.evidence;
@@ -459,7 +463,7 @@ TEST(AuditLinuxTest, PacketFilterAndAslrFromKernelText) {
   AuditReport r = EvaluateAudit(facts);
   EXPECT_EQ(Find(r, "firewall-disabled").status, AuditStatus::kFail);
   EXPECT_EQ(Find(r, "kernel-aslr-disabled").status, AuditStatus::kFail);
-  EXPECT_EQ(Find(r, "kernel-aslr-disabled").severity, AuditSeverity::kMedium);
+  EXPECT_EQ(Find(r, "kernel-aslr-disabled").severity, Severity::kMedium);
 
   PacketFilterFacts nft{Unexpected(NotFound("x")), Unexpected(NotFound("x")),
                         std::string("ext4 1000 1 - Live 0x0\nnf_tables 300000 0 - Live 0x0\n")};
@@ -495,6 +499,27 @@ TEST(AuditLinuxTest, EmptyPasswordAndListeningEverywhere) {
   EXPECT_EQ(all.status, AuditStatus::kFail);
   EXPECT_TRUE(Has(all.evidence, "tcp 0.0.0.0:22 (sshd, pid 812)")) << all.evidence;
   EXPECT_FALSE(Has(all.evidence, "631")) << all.evidence;
+}
+
+TEST(AuditReportTest, TextTableAndExitCode) {
+  AuditReport r = EvaluateAudit(WindowsFacts(kXpSp3, {}, "5.1.2600.5512"));
+  r.host_name = "OPS-01";
+  std::string text = AuditText(r, /*all=*/false);
+  EXPECT_EQ(text.rfind("host: OPS-01  os: Windows XP Professional 5.1\n\n", 0), 0u) << text;
+  EXPECT_NE(text.find("\nfail     critical  ms17-010-missing"), std::string::npos) << text;
+  EXPECT_NE(text.find("    fix:      "), std::string::npos);
+  AuditCounts c = CountFindings(r);
+  std::string counts =
+      std::to_string(c.checks) + " checks: " + std::to_string(c.failing) + " failing (1 critical";
+  EXPECT_NE(text.find(counts), std::string::npos) << text;
+  if (c.passing > 0) {
+    EXPECT_NE(text.find("(--all shows them)"), std::string::npos);
+    EXPECT_EQ(text.find("\npass "), std::string::npos);
+    EXPECT_NE(AuditText(r, /*all=*/true).find("\npass "), std::string::npos);
+  }
+  EXPECT_EQ(AuditExitCode(r), 1);
+  r.findings.clear();
+  EXPECT_EQ(AuditExitCode(r), 0);
 }
 
 }  // namespace

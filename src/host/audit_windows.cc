@@ -162,9 +162,9 @@ AuditFinding& JudgeBySrvSys(AuditFinding& f, const AuditFacts& facts, const Ms17
 // rollup superseded the KBs, so they need not be listed); fail when neither; unknown when
 // neither can be told.
 AuditFinding CheckMs17010(const AuditFacts& facts, const std::optional<WindowsVersion>& w) {
-  AuditFinding f = NewFinding(
-      "ms17-010-missing", "MS17-010 (EternalBlue) security update", AuditSeverity::kCritical,
-      {kMs17010Bulletin, kKb4023262, "CVE-2017-0143", "CVE-2017-0144", "CVE-2017-0145"});
+  AuditFinding f =
+      NewFinding("ms17-010-missing", "MS17-010 (EternalBlue) security update", Severity::kCritical,
+                 {kMs17010Bulletin, kKb4023262, "CVE-2017-0143", "CVE-2017-0144", "CVE-2017-0145"});
   if (!w) {
     return Unknown(f, "the Windows version is unknown: " +
                           (facts.os ? "'" + facts.os->version + "'" : Reason(facts.os.error())));
@@ -208,7 +208,7 @@ constexpr char kSmb1XpFix[] =
 
 AuditFinding CheckSmb1Server(const AuditFacts& facts, const std::optional<WindowsVersion>& w) {
   AuditFinding f =
-      NewFinding("smb1-server-enabled", "SMBv1 server enabled", AuditSeverity::kHigh, {kKb2696547});
+      NewFinding("smb1-server-enabled", "SMBv1 server enabled", Severity::kHigh, {kKb2696547});
   std::string service = ServiceWord(facts, "LanmanServer");
   if (w && w->major == 5) {
     if (ServerServiceAbsentOrDisabled(facts)) return Pass(f, service);
@@ -244,7 +244,7 @@ AuditFinding CheckSmb1Server(const AuditFacts& facts, const std::optional<Window
 
 AuditFinding CheckSmb1Client(const AuditFacts& facts) {
   AuditFinding f =
-      NewFinding("smb1-client-enabled", "SMBv1 client enabled", AuditSeverity::kLow, {kKb2696547});
+      NewFinding("smb1-client-enabled", "SMBv1 client enabled", Severity::kLow, {kKb2696547});
   std::string error;
   std::optional<uint64_t> start = RegistryNumber(facts, kMrxSmb10, "Start", &error);
   if (!error.empty()) return Unknown(f, error);

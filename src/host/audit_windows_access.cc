@@ -18,7 +18,7 @@ constexpr char kAutorunInfMapping[] =
 
 AuditFinding CheckRdp(const AuditFacts& facts) {
   AuditFinding f =
-      NewFinding("rdp-enabled", "Remote Desktop accepts connections", AuditSeverity::kMedium,
+      NewFinding("rdp-enabled", "Remote Desktop accepts connections", Severity::kMedium,
                  {"https://msrc.microsoft.com/update-guide/vulnerability/CVE-2019-0708"});
   std::string error;
   std::optional<uint64_t> deny =
@@ -30,7 +30,7 @@ AuditFinding CheckRdp(const AuditFacts& facts) {
   }
   std::optional<uint64_t> nla = RegistryNumber(facts, kRdpTcp, "UserAuthentication", &error);
   bool nla_on = nla && *nla != 0;
-  if (!nla_on) f.severity = AuditSeverity::kHigh;
+  if (!nla_on) f.severity = Severity::kHigh;
   return Fail(f,
               std::string("fDenyTSConnections=0 (Remote Desktop on); Network Level "
                           "Authentication ") +
@@ -74,7 +74,7 @@ std::optional<uint64_t> ProfileEnabled(const AuditFacts& facts, const std::strin
 }
 
 AuditFinding CheckWindowsFirewall(const AuditFacts& facts, const std::optional<WindowsVersion>& w) {
-  AuditFinding f = NewFinding("firewall-disabled", "Host firewall off", AuditSeverity::kMedium);
+  AuditFinding f = NewFinding("firewall-disabled", "Host firewall off", Severity::kMedium);
   std::vector<std::string> off, seen, unreadable;
   for (const std::string& profile : FirewallProfiles(w)) {
     std::string source, error;
@@ -127,9 +127,8 @@ std::string Hex(uint64_t n) {
 }
 
 AuditFinding CheckAutorun(const AuditFacts& facts, const std::optional<WindowsVersion>& w) {
-  AuditFinding f =
-      NewFinding("autorun-enabled", "AutoRun enabled for removable or other drives",
-                 AuditSeverity::kMedium, {"https://support.microsoft.com/help/967715"});
+  AuditFinding f = NewFinding("autorun-enabled", "AutoRun enabled for removable or other drives",
+                              Severity::kMedium, {"https://support.microsoft.com/help/967715"});
   std::string error;
   std::optional<uint64_t> no_autorun =
       RegistryNumber(facts, kExplorerPolicies, "NoAutorun", &error);
@@ -163,7 +162,7 @@ AuditFinding CheckAutorun(const AuditFacts& facts, const std::optional<WindowsVe
 }
 
 AuditFinding CheckGuest(const AuditFacts& facts) {
-  AuditFinding f = NewFinding("guest-enabled", "Guest account enabled", AuditSeverity::kMedium);
+  AuditFinding f = NewFinding("guest-enabled", "Guest account enabled", Severity::kMedium);
   if (!facts.accounts) return Unknown(f, "local accounts: " + Reason(facts.accounts.error()));
   for (const platform::LocalAccount& a : *facts.accounts) {
     bool guest = a.id == 501 || a.name == "Guest" || a.name == "guest";

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "otguard/base/time_format.h"
+#include "otguard/base/event.h"
 
 namespace otguard::host {
 namespace {
@@ -10,27 +10,7 @@ namespace {
 using Json = nlohmann::json;
 
 Json Base(const HuntSummary& s, const char* kind, const char* dataset) {
-  return Json{{"@timestamp", Rfc3339UtcFromNs(s.time_ns)},
-              {"event", {{"kind", kind}, {"module", "hunt"}, {"dataset", dataset}}},
-              {"host", {{"name", s.host_name}}},
-              {"otguard", {{"schema_version", kHuntSchemaVersion}}}};
-}
-
-// ECS event.severity: a number, higher is worse.
-int SeverityNumber(Severity s) {
-  switch (s) {
-    case Severity::kInfo:
-      return 1;
-    case Severity::kLow:
-      return 21;
-    case Severity::kMedium:
-      return 47;
-    case Severity::kHigh:
-      return 73;
-    case Severity::kCritical:
-      return 99;
-  }
-  return 0;
+  return StartRecord({kind, "hunt", dataset}, s.time, s.host_name);
 }
 
 std::string Field(const Finding& f, const char* key) {
@@ -110,11 +90,9 @@ void ObjectFields(const Finding& f, Json& r) {
 
 Json FindingRecord(const Finding& f, const HuntSummary& s) {
   Json r = Base(s, "alert", "otguard.hunt.finding");
-  r["event"]["severity"] = SeverityNumber(f.indicator.severity);
-  r["rule"] = {{"id", f.pack_id + "/" + f.indicator.id},
-               {"name", f.indicator.title},
-               {"ruleset", f.pack_id},
-               {"version", f.pack_version}};
+  SetSeverity(r, f.indicator.severity);
+  r["rule"] = {{"id", f.pack_id + "/" + f.indicator.id}, {"name", f.indicator.title}};
+  SetRuleset(r, {f.pack_id, f.pack_version});
   if (!f.indicator.references.empty()) r["rule"]["reference"] = f.indicator.references.front();
   if (!f.indicator.technique.empty()) {
     r["threat"] = {
@@ -123,7 +101,6 @@ Json FindingRecord(const Finding& f, const HuntSummary& s) {
          {{"id", Json::array({f.indicator.technique})},
           {"name", Json::array({std::string(IcsTechniqueName(f.indicator.technique))})}}}};
   }
-  r["otguard"]["severity"] = SeverityName(f.indicator.severity);
   r["otguard"]["hunt"] = {{"indicator_kind", IndicatorKindName(f.indicator.kind)},
                           {"object_type", f.object_type},
                           {"object", f.object},

@@ -9,6 +9,9 @@
 #include "host/hunt_internal.h"
 #include "host/inventory_internal.h"
 #include "otguard/host/hunt_events.h"
+#include "otguard/host/hunt_run.h"
+#include "otguard/platform/files.h"
+#include "testing/temp_dir.h"
 
 namespace otguard::host {
 namespace {
@@ -401,7 +404,67 @@ TEST(HuntEventsTest, FindingRecordsCarryRuleThreatAndObject) {
   EXPECT_EQ(r["threat"]["technique"]["id"][0], "T0849");
   EXPECT_EQ(r["service"]["name"], "WindowsUpdateHelper");
   EXPECT_EQ(r["otguard"]["severity"], "critical");
+  EXPECT_EQ(r["event"]["severity"], 5);  // the one 1-5 scale (schema 1 wrote 99)
+  EXPECT_EQ(r["otguard"]["schema_version"], kEventSchemaVersion);
+  EXPECT_EQ(r["rule"]["ruleset"], "test");
   EXPECT_FALSE(r["otguard"]["hunt"]["evidence"].empty());
+}
+
+// The hunt as the CLI shows it (hunt_run.cc): text, records in order, the exit code.
+HuntRun RunOnInfectedWindows() {
+  HuntRun run;
+  run.packs = {TestPack()};
+  HuntSnapshot snap = InfectedWindows();
+  run.findings = MatchIndicators(run.packs, snap);
+  run.plan = PlanRemediation(run.findings, run.packs, snap);
+  run.summary.host_name = "OPS-01";
+  for (const Pack& p : run.packs) run.summary.packs.push_back(&p);
+  return run;
+}
+
+TEST(HuntRunTest, FindingsTextRecordsAndExitCode) {
+  HuntRun run = RunOnInfectedWindows();
+  ASSERT_FALSE(run.findings.empty());
+  std::string text = FindingsText(run);
+  EXPECT_EQ(text.rfind("otguard hunt on OPS-01: test 1 (", 0), 0u) << text;
+  EXPECT_NE(text.find("\nfindings (" + std::to_string(run.findings.size()) + ")\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("  critical service WindowsUpdateHelper"), std::string::npos) << text;
+  EXPECT_NE(text.find("[test/service-description]"), std::string::npos) << text;
+  std::vector<nlohmann::json> records = HuntRecords(run);
+  ASSERT_EQ(records.size(), run.findings.size() + run.plan.steps.size() + 1);
+  EXPECT_EQ(records.front()["event"]["dataset"], "otguard.hunt.finding");
+  EXPECT_EQ(records.back()["event"]["dataset"], "otguard.hunt.summary");
+  EXPECT_EQ(HuntExitCode(run), 1);
+  run.findings.clear();
+  EXPECT_NE(FindingsText(run).find("No findings."), std::string::npos);
+  EXPECT_EQ(HuntExitCode(run), 0);
+  run.summary.incomplete = {"registry HKLM\\X: permission denied"};
+  EXPECT_EQ(HuntExitCode(run), 2);  // clean, but it could not look everywhere
+}
+
+TEST(HuntRunTest, PacksLoadFromEverySourceAndBadOnesAreErrorLines) {
+  testutil::TempDir dir;
+  std::string good = dir.path() + "/good.toml";
+  ASSERT_TRUE(platform::WriteFileAtomic(good, PackToToml(TestPack()), 0644).ok());
+  std::string missing = dir.path() + "/missing.toml";
+  std::string bundle = dir.path() + "/bundle.json";
+  ASSERT_TRUE(platform::WriteFileAtomic(bundle, "{not json", 0644).ok());
+  LoadedPacks loaded = LoadPacks({.builtin = false, .files = {good, missing}, .stix = {bundle}});
+  ASSERT_EQ(loaded.packs.size(), 1u);
+  EXPECT_EQ(loaded.packs[0].id, "test");
+  ASSERT_EQ(loaded.errors.size(), 2u);
+  EXPECT_EQ(loaded.errors[0].rfind(missing + ": ", 0), 0u) << loaded.errors[0];
+  EXPECT_EQ(loaded.errors[1].rfind(bundle + ": ", 0), 0u) << loaded.errors[1];
+  PackSources none;
+  none.builtin = false;
+  EXPECT_TRUE(LoadPacks(none).packs.empty());
+}
+
+TEST(HuntRunTest, NoPacksIsAnError) {
+  auto run = Hunt({}, {});
+  ASSERT_FALSE(run.has_value());
+  EXPECT_EQ(run.error().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

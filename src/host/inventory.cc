@@ -1,5 +1,5 @@
-// The inventory's collectors (one table entry each) and the images collector, which hashes the
-// program files the other collectors found.
+// Taking an inventory: runs the collectors (src/host/collectors/, one file each) in order, and
+// the images collector's hashing of the program files the other collectors found.
 #include "otguard/host/inventory.h"
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 
 #include "host/file_hasher.h"
 #include "host/hunt_internal.h"
+#include "host/inventory_collector.h"
 #include "host/inventory_internal.h"
 #include "otguard/platform/files.h"
 #include "otguard/platform/process.h"
@@ -21,34 +22,14 @@
 namespace otguard::host {
 namespace {
 
+using internal::Collectors;
+using internal::CollectorSpec;
+using internal::SortBy;
+
 // Images beyond this many distinct files are listed with an error instead of being hashed:
 // hashing is the inventory's only cost that grows with the data (a DCS host has a few hundred
 // program files; a host with thousands is unusual enough to say so rather than read for minutes).
 constexpr size_t kMaxImages = 5000;
-
-// Runs `collect` and records how it went; `collect` fills the inventory and returns a count.
-using Collect = std::function<Result<size_t>(Inventory&, const InventoryOptions&)>;
-
-struct Collector {
-  const char* name;
-  Collect collect;
-  // Collectors whose lists this one reads; `--only` runs them too.
-  std::vector<const char*> needs = {};
-  // Reads InventoryOptions::root: the collectors that describe a system read under a root.
-  bool reads_root = false;
-};
-
-template <typename T>
-Result<size_t> Store(Result<std::vector<T>> got, std::vector<T>& into) {
-  if (!got) return Unexpected(got.error());
-  into = std::move(*got);
-  return into.size();
-}
-
-template <typename T, typename Key>
-void SortBy(std::vector<T>& items, Key key) {
-  std::sort(items.begin(), items.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
-}
 
 // ---- Paths ----
 
@@ -262,73 +243,6 @@ Result<size_t> internal::CollectImages(Inventory& inv, const InventoryOptions& o
 
 namespace {
 
-// ---- The table ----
-
-Result<size_t> CollectServices(Inventory& inv, const InventoryOptions& options) {
-  OTGUARD_ASSIGN_OR_RETURN(size_t n, Store(platform::ListServices(options.root), inv.services));
-  SortBy(inv.services, [](const auto& s) -> const std::string& { return s.name; });
-  return n;
-}
-
-Result<size_t> CollectSockets(Inventory& inv, const InventoryOptions&) {
-  OTGUARD_ASSIGN_OR_RETURN(size_t n, Store(platform::ListSockets(), inv.sockets));
-  SortBy(inv.sockets, [](const platform::SocketEndpoint& e) {
-    return std::tie(e.protocol, e.local_port, e.family, e.local_address, e.remote_address,
-                    e.remote_port, e.pid);
-  });
-  return n;
-}
-
-Result<size_t> CollectAutoruns(Inventory& inv, const InventoryOptions& options) {
-  OTGUARD_ASSIGN_OR_RETURN(size_t n, Store(platform::ListAutoruns(options.root), inv.autoruns));
-  SortBy(inv.autoruns,
-         [](const platform::Autorun& a) { return std::tie(a.kind, a.location, a.name); });
-  return n;
-}
-
-const std::vector<Collector>& Collectors() {
-  static const std::vector<Collector> collectors = {
-      {"os",
-       [](Inventory& inv, const InventoryOptions&) -> Result<size_t> {
-         OTGUARD_ASSIGN_OR_RETURN(inv.os, platform::GetOsVersion());
-         return 1;
-       }},
-      {"processes",
-       [](Inventory& inv, const InventoryOptions&) -> Result<size_t> {
-         OTGUARD_ASSIGN_OR_RETURN(size_t n, Store(platform::ListProcesses(), inv.processes));
-         SortBy(inv.processes, [](const auto& p) { return p.pid; });
-         return n;
-       }},
-      {"services", CollectServices, {}, true},
-      {"sockets", CollectSockets},
-      {"interfaces",
-       [](Inventory& inv, const InventoryOptions&) -> Result<size_t> {
-         OTGUARD_ASSIGN_OR_RETURN(size_t n, Store(platform::ListInterfaces(), inv.interfaces));
-         SortBy(inv.interfaces, [](const auto& i) -> const std::string& { return i.name; });
-         return n;
-       }},
-      {"hotfixes",
-       [](Inventory& inv, const InventoryOptions&) -> Result<size_t> {
-         OTGUARD_ASSIGN_OR_RETURN(size_t n, Store(platform::ListHotfixes(), inv.hotfixes));
-         SortBy(inv.hotfixes, [](const auto& h) -> const std::string& { return h.id; });
-         return n;
-       }},
-      {"packages",
-       [](Inventory& inv, const InventoryOptions& options) -> Result<size_t> {
-         OTGUARD_ASSIGN_OR_RETURN(size_t n,
-                                  Store(platform::ListPackages(options.root), inv.packages));
-         SortBy(inv.packages, [](const auto& p) { return std::tie(p.name, p.architecture); });
-         return n;
-       },
-       {},
-       true},
-      {"autoruns", CollectAutoruns, {}, true},
-      // Last: it hashes the files the collectors before it found.
-      {"images", internal::CollectImages, {"processes", "services", "autoruns"}, true},
-  };
-  return collectors;
-}
-
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -365,7 +279,7 @@ const ImageInfo* FindImage(const Inventory& inventory, const std::string& path) 
 
 std::vector<std::string> CollectorNames() {
   std::vector<std::string> names;
-  for (const Collector& c : Collectors()) names.push_back(c.name);
+  for (const CollectorSpec& c : Collectors()) names.push_back(c.name);
   return names;
 }
 
@@ -379,7 +293,7 @@ Result<Inventory> TakeInventory(const InventoryOptions& options) {
   }
   // An inventory of a system under a root describes that system only: this host's processes
   // or sockets beside it would read as the other system's (and be joined with its files).
-  for (const Collector& c : Collectors()) {
+  for (const CollectorSpec& c : Collectors()) {
     if (options.root.root.empty() || c.reads_root) continue;
     if (wanted.count(c.name)) {
       return Unexpected(InvalidArgument(std::string("the ") + c.name +
@@ -388,11 +302,11 @@ Result<Inventory> TakeInventory(const InventoryOptions& options) {
     }
   }
   if (wanted.empty() && !options.root.root.empty()) {
-    for (const Collector& c : Collectors()) {
+    for (const CollectorSpec& c : Collectors()) {
       if (c.reads_root) wanted.insert(c.name);
     }
   }
-  for (const Collector& c : Collectors()) {
+  for (const CollectorSpec& c : Collectors()) {
     if (!wanted.count(c.name)) continue;
     for (std::string need : c.needs) {
       if (need == "processes" && !options.root.root.empty()) continue;  // see above
@@ -402,7 +316,7 @@ Result<Inventory> TakeInventory(const InventoryOptions& options) {
   Inventory inv;
   inv.taken_at_ns = NowNs();
   inv.host_name = platform::HostName();
-  for (const Collector& c : Collectors()) {
+  for (const CollectorSpec& c : Collectors()) {
     if (!wanted.empty() && !wanted.count(c.name)) continue;
     double start = platform::MonotonicSeconds();
     Result<size_t> got = c.collect(inv, options);

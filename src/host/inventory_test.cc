@@ -1,5 +1,6 @@
 // Runs on Linux and, under Wine, on Windows: the same schema from both.
 #include "otguard/host/inventory.h"
+#include "host/inventory_collector.h"
 #include "host/inventory_internal.h"
 
 #include <gtest/gtest.h>
@@ -70,7 +71,7 @@ TEST(InventoryTest, RecordsFollowTheEventSchema) {
   for (const auto& r : records) {
     EXPECT_EQ(r["event"]["kind"], "state");
     EXPECT_EQ(r["event"]["module"], "inventory");
-    EXPECT_EQ(r["otguard"]["schema_version"], kInventorySchemaVersion);
+    EXPECT_EQ(r["otguard"]["schema_version"], kEventSchemaVersion);
     EXPECT_EQ(r["host"]["name"], inv->host_name);
     ASSERT_TRUE(r["@timestamp"].is_string());
     EXPECT_EQ(r["@timestamp"].get<std::string>().back(), 'Z');
@@ -332,6 +333,87 @@ TEST(InventoryImagesTest, DeletedImageIsSaidAndHashedThroughTheProcess) {
   if (live->os && live->os->family == "linux") {
     EXPECT_EQ(inv.images[0].sha256, FileSha256(self->executable));
   }
+}
+
+// The collectors are one file each, registered from the folder (inventory_collector.h).
+TEST(CollectorRegistryTest, EveryCollectorOnceInRunOrder) {
+  const auto& specs = internal::Collectors();
+  std::vector<std::string> names;
+  for (const auto& c : specs) {
+    names.push_back(c.name);
+    EXPECT_NE(c.collect, nullptr) << c.name;
+    EXPECT_NE(c.text, nullptr) << c.name;
+    // The os collector's fields are on the host record, which every inventory has.
+    EXPECT_EQ(c.records == nullptr, names.back() == "os") << c.name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"os", "processes", "services", "sockets", "interfaces",
+                                             "hotfixes", "packages", "autoruns", "images"}));
+  EXPECT_EQ(names, CollectorNames());
+  // A collector runs after every collector whose list it reads.
+  for (size_t i = 0; i < specs.size(); ++i) {
+    for (const char* need : specs[i].needs) {
+      auto at = std::find(names.begin(), names.end(), need);
+      ASSERT_NE(at, names.end()) << need;
+      EXPECT_LT(static_cast<size_t>(at - names.begin()), i) << specs[i].name << " needs " << need;
+    }
+  }
+}
+
+Inventory SyntheticInventory() {
+  Inventory inv;
+  inv.host_name = "ops-01";
+  inv.taken_at_ns = 1700000000000000000LL;
+  platform::OsVersion os;
+  os.name = "Windows XP Professional";
+  os.version = "5.1";
+  os.build = "2600";
+  os.service_pack = "Service Pack 3";
+  os.architecture = "x86";
+  inv.os = os;
+  platform::ProcessInfo p;
+  p.pid = 4242;
+  p.ppid = 4;
+  p.name = "dllhostex.exe";
+  p.user = "SYSTEM";
+  p.command_line = std::string(300, 'x');
+  inv.processes = {p};
+  platform::InstalledPackage pkg;
+  pkg.name = "historian";
+  pkg.source = "uninstall";
+  inv.packages = {pkg};
+  inv.collectors = {{"processes", Status(), 1, 0},
+                    {"packages", Status(), 1, 0},
+                    {"hotfixes", Unimplemented("no hotfixes on this OS"), 0, 0}};
+  return inv;
+}
+
+TEST(InventoryTextTest, SectionsInCollectorOrderAndWhatWasNotCollected) {
+  Inventory inv = SyntheticInventory();
+  std::string text = InventoryText(inv, /*all=*/false);
+  EXPECT_EQ(text.rfind("host: ops-01\nos:   Windows XP Professional (version 5.1, build 2600, "
+                       "Service Pack 3, x86)\n",
+                       0),
+            0u)
+      << text;
+  size_t processes = text.find("\nprocesses (1)\n");
+  size_t packages = text.find("\ninstalled packages (1; listed with --all and in --json)\n");
+  ASSERT_NE(processes, std::string::npos) << text;
+  ASSERT_NE(packages, std::string::npos) << text;
+  EXPECT_LT(processes, packages);
+  EXPECT_NE(text.find("   4242       4  SYSTEM"), std::string::npos) << text;
+  EXPECT_NE(text.find(std::string(160, 'x') + " ..."), std::string::npos);  // shortened
+  EXPECT_NE(text.find("hotfixes: not collected: no hotfixes on this OS\n"), std::string::npos);
+  EXPECT_NE(InventoryText(inv, /*all=*/true).find("\n  historian "), std::string::npos);
+}
+
+TEST(InventoryTextTest, RecordsHostFirstThenCollectorsInOrder) {
+  std::vector<nlohmann::json> records = InventoryRecords(SyntheticInventory());
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0]["event"]["dataset"], "otguard.inventory.host");
+  EXPECT_EQ(records[1]["event"]["dataset"], "otguard.inventory.process");
+  EXPECT_EQ(records[2]["event"]["dataset"], "otguard.inventory.package");
+  EXPECT_EQ(records[1]["@timestamp"], "2023-11-14T22:13:20.000Z");
+  EXPECT_EQ(records[1]["process"]["command_line"].get<std::string>().size(), 300u);  // whole
 }
 
 }  // namespace

@@ -24,7 +24,6 @@
 namespace otguard::host {
 namespace {
 
-constexpr std::array<const char*, 5> kSeverityNames = {"info", "low", "medium", "high", "critical"};
 constexpr std::array<const char*, 8> kKindNames = {
     "file",           "process",         "service",        "registry",
     "listening-port", "remote-endpoint", "scheduled-task", "autorun"};
@@ -154,18 +153,6 @@ bool ParseDecimal(std::string_view s, uint32_t max, uint32_t* out) {
 }
 
 }  // namespace
-
-const char* SeverityName(Severity severity) {
-  return kSeverityNames.at(static_cast<size_t>(severity));
-}
-
-Result<Severity> ParseSeverity(std::string_view name) {
-  for (size_t i = 0; i < kSeverityNames.size(); ++i) {
-    if (name == kSeverityNames[i]) return static_cast<Severity>(i);
-  }
-  return Unexpected(InvalidArgument("unknown severity '" + std::string(name) +
-                                    "' (info, low, medium, high, critical)"));
-}
 
 const char* IndicatorKindName(IndicatorKind kind) {
   return kKindNames.at(static_cast<size_t>(kind));

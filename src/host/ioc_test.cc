@@ -12,6 +12,7 @@
 #include <string>
 
 #include "host/ioc_values.h"
+#include "otguard/base/event.h"
 
 namespace otguard::host {
 namespace {
@@ -531,6 +532,31 @@ INSTANTIATE_TEST_SUITE_P(
                     kOk + "paths = ['y']\n",
                 "11:1: duplicate indicator id 'a'"}),
     [](const ::testing::TestParamInfo<BadPack>& info) { return std::string(info.param.name); });
+
+TEST(PackTextTest, OneLinePerIndicatorAndASummaryObject) {
+  Pack p;
+  p.id = "demo";
+  p.version = "2";
+  p.origin = "demo.toml";
+  p.name = "Demo";
+  Indicator i;
+  i.id = "miner";
+  i.kind = IndicatorKind::kProcess;
+  i.severity = Severity::kCritical;
+  i.technique = "T0849";
+  i.title = "A miner";
+  p.indicators = {i};
+  std::string text = PackText(p);
+  EXPECT_EQ(text.rfind("demo 2 (demo.toml): Demo, 1 indicators\n", 0), 0u) << text;
+  EXPECT_NE(text.find("  miner "), std::string::npos);
+  EXPECT_NE(text.find(" critical "), std::string::npos);
+  EXPECT_NE(text.find("T0849 Masquerading"), std::string::npos) << text;
+  nlohmann::json j = IndicatorSummary(p, i);
+  EXPECT_EQ(j["pack"], "demo");
+  EXPECT_EQ(j["severity"], "critical");
+  EXPECT_EQ(j["technique_name"], "Masquerading");
+  EXPECT_EQ(j["kind"], "process");
+}
 
 }  // namespace
 }  // namespace otguard::host

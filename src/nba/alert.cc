@@ -2,12 +2,10 @@
 
 #include <utility>
 
-#include "otguard/base/time_format.h"
+#include "otguard/base/event.h"
 
 namespace otguard::nba {
 namespace {
-
-constexpr int kSchemaVersion = 1;
 
 // The ATT&CK (for ICS where it has one, Enterprise otherwise) techniques otguard reports.
 constexpr std::pair<std::string_view, std::string_view> kTechniques[] = {
@@ -34,7 +32,7 @@ constexpr std::pair<std::string_view, std::string_view> kTechniques[] = {
     {"T1496", "Resource Hijacking"},
 };
 
-std::string Iso(Micros us) { return Rfc3339UtcFromNs(us * 1000); }
+std::string Iso(Micros us) { return EventTime::FromMicros(us).Rfc3339(); }
 
 // Suricata-style numeric id for a rule name: stable across runs and versions, in a private
 // range (9,000,000 - 9,999,999) so it cannot collide with ET Open's.
@@ -82,19 +80,15 @@ std::string_view TechniqueName(std::string_view id) {
 
 nlohmann::json AlertToEcs(const Alert& a) {
   using nlohmann::json;
-  json j;
-  j["@timestamp"] = Iso(a.ts);
-  j["event"] = {{"kind", "alert"},
-                {"module", "nba"},
-                {"dataset", "otguard.nba"},
-                {"category", json::array({"network", "intrusion_detection"})},
-                {"type", json::array({"info"})},
-                {"action", "detected"},
-                {"severity", SeverityNumber(a.severity)}};
-  j["rule"] = {{"name", a.rule},
-               {"category", CategoryName(a.category)},
-               {"description", a.message},
-               {"ruleset", "otguard-nba"}};
+  // A sensor's alert is about the hosts in its traffic, not the sensor: no host.name.
+  json j = StartRecord({"alert", "nba", "otguard.nba"}, EventTime::FromMicros(a.ts), "");
+  j["event"]["category"] = json::array({"network", "intrusion_detection"});
+  j["event"]["type"] = json::array({"info"});
+  j["event"]["action"] = "detected";
+  SetSeverity(j, a.severity);
+  j["rule"] = {
+      {"name", a.rule}, {"category", CategoryName(a.category)}, {"description", a.message}};
+  SetRuleset(j, {"otguard-nba", std::string(OtguardVersion())});
   if (!a.technique.empty()) {
     bool ics = a.technique.size() == 5 && a.technique.compare(0, 2, "T0") == 0;
     j["threat"] = {{"framework", ics ? "MITRE ATT&CK for ICS" : "MITRE ATT&CK"},
@@ -122,9 +116,7 @@ nlohmann::json AlertToEcs(const Alert& a) {
     for (Micros t : a.evidence_times) times.push_back(Iso(t));
     evidence["packet_times"] = std::move(times);
   }
-  j["otguard"] = {{"schema_version", kSchemaVersion},
-                  {"severity", SeverityName(a.severity)},
-                  {"evidence", std::move(evidence)}};
+  j["otguard"]["evidence"] = std::move(evidence);
   if (!a.operation.empty()) j["otguard"]["operation"] = a.operation;
   for (const auto& [key, asset] :
        {std::pair{"source", &a.source_asset}, std::pair{"destination", &a.destination_asset}}) {

@@ -161,8 +161,13 @@ TEST(AlertTest, EcsAndEveCarryTheFieldsConsumersRelyOn) {
   EXPECT_EQ(ecs["destination"]["ip"], "10.0.0.2");
   EXPECT_EQ(ecs["network"]["protocol"], "smb");
   EXPECT_EQ(ecs["otguard"]["evidence"]["flow_id"], 7);
-  EXPECT_EQ(ecs["otguard"]["schema_version"], 1);
+  EXPECT_EQ(ecs["otguard"]["schema_version"], kEventSchemaVersion);
+  EXPECT_EQ(ecs["event"]["severity"], 5);
+  EXPECT_EQ(ecs["otguard"]["severity"], "critical");
+  EXPECT_EQ(ecs["rule"]["ruleset"], "otguard-nba");
+  EXPECT_EQ(ecs["rule"]["version"], std::string(OtguardVersion()));
   auto eve = AlertToEve(a);
+  EXPECT_EQ(eve["timestamp"], ecs["@timestamp"]);  // one time source for both layouts
   EXPECT_EQ(eve["event_type"], "alert");
   EXPECT_EQ(eve["proto"], "TCP");
   EXPECT_EQ(eve["dest_port"], 445);

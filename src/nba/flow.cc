@@ -109,12 +109,4 @@ std::optional<Category> ParseCategory(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view SeverityName(Severity s) {
-  static constexpr std::string_view kNames[] = {"informational", "low", "medium", "high",
-                                                "critical"};
-  return kNames[static_cast<size_t>(s)];
-}
-
-int SeverityNumber(Severity s) { return static_cast<int>(s) + 1; }
-
 }  // namespace otguard::nba

@@ -1,6 +1,6 @@
 #include "otguard/scan/output.h"
 
-#include "otguard/base/time_format.h"
+#include "otguard/base/event.h"
 #include "scan/events.h"
 
 namespace otguard::scan {
@@ -8,32 +8,36 @@ namespace {
 
 class JsonReporter : public ScanReporter {
  public:
-  explicit JsonReporter(const OutputOptions& options) : options_(options) {}
+  explicit JsonReporter(const OutputOptions& options) : options_(options), writer_(options.out) {}
 
   void OnDetection(const FileVerdict& verdict) override {
-    std::string now = NowRfc3339Utc();
+    EventTime now = EventTime::Now();
     for (const Detection& d : verdict.detections) {
       Line(DetectionEvent(verdict, d, options_.host, now));
     }
     if (!verdict.quarantine_status.ok()) {
       Line(ProblemEvent(FileProblem{verdict.path, ProblemKind::kIoError,
                                     "quarantine failed: " + verdict.quarantine_status.ToString()},
-                        now));
+                        options_.host, now));
     }
   }
   void OnProblem(const FileProblem& problem) override {
-    Line(ProblemEvent(problem, NowRfc3339Utc()));
+    Line(ProblemEvent(problem, options_.host, EventTime::Now()));
   }
-  void Finish(const ScanSummary& summary) override { Line(SummaryEvent(summary, NowRfc3339Utc())); }
+  void Finish(const ScanSummary& summary) override {
+    Line(SummaryEvent(summary, options_.host, EventTime::Now()));
+  }
+  Status OutputStatus() const override { return status_; }
 
  private:
+  // Invalid UTF-8 in a path does not abort the report: the writer replaces it.
   void Line(const nlohmann::json& event) {
-    // Invalid UTF-8 in a path must not abort the report: replace it.
-    std::string text = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::fprintf(options_.out, "%s\n", text.c_str());
-    std::fflush(options_.out);
+    Status s = writer_.Write(event);
+    if (status_.ok()) status_ = s;
   }
   OutputOptions options_;
+  JsonLinesWriter writer_;
+  Status status_;
 };
 
 class TextReporter : public ScanReporter {

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "otguard/base/bytes.h"
+#include "otguard/base/event.h"
 #include "otguard/base/time_format.h"
 #include "otguard/platform/crypto.h"
 #include "otguard/platform/files.h"
@@ -102,6 +103,28 @@ std::string QuarantineRecordToJson(const QuarantineRecord& r) {
       {"encoding", r.encoding},
   };
   return j.dump(2) + "\n";
+}
+
+Json QuarantineEntryRecord(const QuarantineRecord& r, EventTime time) {
+  Json e = StartRecord({"state", "scan", "otguard.scan.quarantine"}, time, r.host);
+  e["event"]["action"] = "quarantined";
+  Json hash = Json::object();
+  for (const auto& [name, hex] :
+       {std::pair{"md5", &r.md5}, std::pair{"sha1", &r.sha1}, std::pair{"sha256", &r.sha256}}) {
+    if (!hex->empty()) hash[name] = *hex;
+  }
+  e["file"] = {{"path", r.original_path}, {"size", r.size}};
+  if (!hash.empty()) e["file"]["hash"] = hash;
+  if (!r.user.empty()) e["user"] = {{"name", r.user}};
+  e["otguard"]["quarantine"] = {{"id", r.id}, {"rules", r.rules}, {"at", r.quarantined_at}};
+  return e;
+}
+
+std::string QuarantineEntryText(const QuarantineRecord& r) {
+  std::string rules;
+  for (const auto& name : r.rules) rules += (rules.empty() ? "" : ",") + name;
+  return r.id + "  " + r.quarantined_at + "  " + std::to_string(r.size) + " bytes  " + rules +
+         "  " + r.original_path + "\n";
 }
 
 Result<QuarantineRecord> QuarantineRecordFromJson(const std::string& text) {

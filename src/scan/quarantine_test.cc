@@ -142,5 +142,27 @@ TEST(QuarantineRecordJsonTest, RoundTripAndGarbage) {
   EXPECT_EQ(QuarantineRecordFromJson("{\"id\": 3}").error().code(), StatusCode::kCorrupt);
 }
 
+TEST(QuarantineRecordJsonTest, EntryRecordIsInTheEnvelope) {
+  QuarantineRecord r;
+  r.id = "20240101T000000Z-abc";
+  r.original_path = "/x/y";
+  r.size = 5;
+  r.sha256 = std::string(64, 'a');
+  r.rules = {"Eicar-Test-Signature"};
+  r.host = "hmi-01";
+  r.quarantined_at = "2024-01-01T00:00:00.000Z";
+  nlohmann::json e = QuarantineEntryRecord(r, EventTime::FromNanos(0));
+  EXPECT_EQ(e["@timestamp"], "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(e["event"]["kind"], "state");
+  EXPECT_EQ(e["event"]["dataset"], "otguard.scan.quarantine");
+  EXPECT_EQ(e["host"]["name"], "hmi-01");
+  EXPECT_EQ(e["otguard"]["schema_version"], kEventSchemaVersion);
+  EXPECT_EQ(e["file"]["path"], "/x/y");
+  EXPECT_EQ(e["file"]["hash"]["sha256"], r.sha256);
+  EXPECT_FALSE(e["file"]["hash"].contains("md5"));  // not recorded: left out, not ""
+  EXPECT_EQ(e["otguard"]["quarantine"]["id"], r.id);
+  EXPECT_EQ(e["otguard"]["quarantine"]["rules"][0], "Eicar-Test-Signature");
+}
+
 }  // namespace
 }  // namespace otguard::scan

@@ -3,25 +3,37 @@
 fields every record of each kind must carry, with their types. The same check runs on the
 Linux output and on the Windows output (under Wine), so both emit one schema.
 
-Usage: event_check.py inventory|scan|hunt [OPTIONS] FILE              (JSON Lines)
-       event_check.py inventory|scan|hunt [OPTIONS] --run CMD ARGS... (runs CMD, checks its standard
-                                               output; scan's exit codes 0, 1 and 2 are fine)
+Usage: event_check.py MODULE [OPTIONS] FILE              (JSON Lines)
+       event_check.py MODULE [OPTIONS] --run CMD ARGS... (runs CMD, checks its standard output;
+                                               exit codes 0, 1 and 2 are fine)
+MODULE: inventory, scan, hunt, audit or nba (the command whose output it is).
 OPTIONS: --expect DATASET:FIELD=VALUE[&FIELD=VALUE...] also requires a record of DATASET with these
 values (as text; true/false for booleans; a list field must contain VALUE); --absent requires
 that there is none.
-Inventory and hunt records are checked strictly: a field not in the tables below is a failure, digests
-must be lower-case hex of their length, kinds and states from their vocabulary.
+Every record is checked strictly: the envelope (schema_version 2, @timestamp, event.kind/module/
+dataset, host.name on host records), a field not in the tables below is a failure (nba's
+free-form otguard.details.* aside), digests must be lower-case hex of their length, kinds and
+states from their vocabulary; every alert has a severity (event.severity 1-5 and otguard.severity
+naming the same level); a rule.ruleset names a database, never a path (no / or \, no drive).
 Exit 0 when every record conforms."""
+import re
 import json
 import subprocess
 import sys
 
 STR, INT, LIST, OBJ, BOOL = str, int, list, dict, bool
 
+SCHEMA_VERSION = 2
 COMMON = {
     "@timestamp": STR, "event.kind": STR, "event.module": STR, "event.dataset": STR,
     "otguard.schema_version": INT,
 }
+# The records about a host carry host.name; a network sensor's alerts are about the hosts in
+# its traffic and have none.
+HOST_MODULES = ("inventory", "scan", "hunt", "audit")
+# The envelope's severity (docs/event-schema.md): every alert has both, naming one level.
+SEVERITY_FIELDS = {"event.severity": INT, "otguard.severity": STR}
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 # Per module, per (dataset, event.kind): required fields, and optional ones that must have the
 # right type when present. Inventory records may carry no other field (the tables are the
 # schema; a field added to the code but not here and to docs/event-schema.md fails).
@@ -93,7 +105,7 @@ VOCABULARY = {
     "file.code_signature.status": {"unsigned", "trusted", "untrusted", "invalid"},
     "process.code_signature.status": {"unsigned", "trusted", "untrusted", "invalid"},
     "service.type": {"service", "driver"},
-    "network.transport": {"tcp", "udp"},
+    "network.transport": {"tcp", "udp", "icmp", "ipv6-icmp"},
     "network.type": {"ipv4", "ipv6"},
     "otguard.severity": set(SEVERITIES),
     "otguard.hunt.indicator_kind": {"file", "process", "service", "registry", "listening-port",
@@ -106,6 +118,11 @@ VOCABULARY = {
                             "delete-registry-value", "delete-registry-key", "delete-task",
                             "remove-autorun", "remove-hosts-entry", "prevent", "verify"},
     "event.outcome": {"success", "failure", "unknown"},
+    "event.kind": {"alert", "event", "metric", "state"},
+    "otguard.audit.status": {"fail", "unknown", "pass"},
+    "rule.category": {"malware", "exploit", "lateral-movement", "scan", "download", "mining",
+                      "c2", "ics-write", "new-talker", "new-service", "policy", "ioc",
+                      "hardening"},
 }
 # List fields that hold something other than strings.
 NON_STRING_LISTS = {"otguard.collectors", "otguard.step.after", "otguard.hunt.packs"}
@@ -113,9 +130,13 @@ SCAN = {
     ("otguard.scan", "alert"): (
         {"file.path": STR, "file.size": INT, "rule.name": STR, "rule.category": STR,
          "rule.ruleset": STR, "otguard.engine": STR, "event.category": LIST, "event.type": LIST,
-         "event.action": STR},
+         "event.action": STR, **SEVERITY_FIELDS},
         {"file.hash.md5": STR, "file.hash.sha1": STR, "file.hash.sha256": STR,
-         "otguard.quarantine.id": STR}),
+         "otguard.quarantine.id": STR, "rule.id": STR, "rule.version": STR}),
+    ("otguard.scan.quarantine", "state"): (
+        {"file.path": STR, "file.size": INT, "event.action": STR, "otguard.quarantine.id": STR,
+         "otguard.quarantine.rules": LIST, "otguard.quarantine.at": STR},
+        {"file.hash.md5": STR, "file.hash.sha1": STR, "file.hash.sha256": STR, "user.name": STR}),
     ("otguard.scan", "event"): (
         {"file.path": STR, "error.type": STR, "error.message": STR, "event.category": LIST,
          "event.type": LIST, "event.outcome": STR},
@@ -128,8 +149,8 @@ SCAN = {
 }
 HUNT = {
     ("otguard.hunt.finding", "alert"): (
-        {"event.severity": INT, "rule.id": STR, "rule.name": STR, "rule.ruleset": STR,
-         "rule.version": STR, "otguard.severity": STR, "otguard.hunt.indicator_kind": STR,
+        {**SEVERITY_FIELDS, "rule.id": STR, "rule.name": STR, "rule.ruleset": STR,
+         "rule.version": STR, "otguard.hunt.indicator_kind": STR,
          "otguard.hunt.object_type": STR, "otguard.hunt.object": STR,
          "otguard.hunt.evidence": LIST},
         {"rule.reference": STR, "threat.framework": STR, "threat.technique.id": LIST,
@@ -157,7 +178,39 @@ HUNT = {
         {"otguard.hunt.by_severity": OBJ,
          **{f"otguard.hunt.by_severity.{s}": INT for s in SEVERITIES}}),
 }
-MODULES = {"inventory": INVENTORY, "scan": SCAN, "hunt": HUNT}
+AUDIT_COMMON = {"host.os.family": STR, "host.os.name": STR, "host.os.version": STR,
+                "otguard.audit.root": STR}
+AUDIT = {
+    ("otguard.audit", "state"): (
+        {**SEVERITY_FIELDS, "event.category": LIST, "event.type": LIST, "event.outcome": STR,
+         "rule.id": STR, "rule.name": STR, "rule.category": STR, "rule.ruleset": STR,
+         "rule.version": STR, "otguard.audit.status": STR, "otguard.audit.evidence": STR},
+        {**AUDIT_COMMON, "rule.reference": STR, "otguard.audit.fix": STR,
+         "otguard.audit.references": LIST}),
+    ("otguard.audit.summary", "metric"): (
+        {**fields("otguard.audit", {"checks": INT, "failing": INT, "unknown": INT,
+                                    "passing": INT}),
+         **{f"otguard.audit.failing_by_severity.{s}": INT for s in SEVERITIES}},
+        AUDIT_COMMON),
+}
+NBA = {
+    ("otguard.nba", "alert"): (
+        {**SEVERITY_FIELDS, "event.category": LIST, "event.type": LIST, "event.action": STR,
+         "rule.name": STR, "rule.category": STR, "rule.description": STR, "rule.ruleset": STR,
+         "rule.version": STR, "source.ip": STR, "destination.ip": STR,
+         "network.transport": STR, "otguard.evidence.packet_index": INT,
+         "otguard.evidence.packet_time": STR},
+        {"threat.framework": STR, "threat.technique.id": LIST, "threat.technique.name": LIST,
+         "source.port": INT, "destination.port": INT, "destination.domain": STR,
+         "network.protocol": STR, "network.community_id": STR,
+         "otguard.evidence.flow_id": INT, "otguard.evidence.flow_start": STR,
+         "otguard.evidence.packet_times": LIST, "otguard.operation": STR,
+         **{f"otguard.assets.{side}.{k}": STR for side in ("source", "destination")
+            for k in ("name", "role")}}),
+}
+# Fields whose content is the analyser's own (docs/event-schema.md: otguard.details.<protocol>).
+FREE_FORM = ("otguard.details.",)
+MODULES = {"inventory": INVENTORY, "scan": SCAN, "hunt": HUNT, "audit": AUDIT, "nba": NBA}
 COLLECTOR = {"name": STR, "status": STR, "count": INT, "seconds": (int, float)}
 STATUSES = {"ok", "unsupported", "denied", "error"}
 
@@ -188,8 +241,7 @@ def check_record(module, n, record, problems):
         return key
     if get(record, "event.module") != module:
         problems.append(f"record {n}: event.module is not {module}")
-    if module in ("inventory", "hunt") and not typed(get(record, "host.name"), STR):
-        problems.append(f"record {n}: host.name missing")
+    check_envelope(module, n, key, record, problems)
     required, optional = tables[key]
     for field, kind in required.items():
         if not typed(get(record, field), kind):
@@ -198,9 +250,8 @@ def check_record(module, n, record, problems):
         value = get(record, field)
         if value is not None and not typed(value, kind):
             problems.append(f"record {n} ({key[0]}): {field} is not {kind}")
-    if module in ("inventory", "hunt"):
-        check_inventory_values(n, key[0], record, {**COMMON, "host.name": STR, **required,
-                                                   **optional}, problems)
+    check_inventory_values(n, key[0], record, {**COMMON, "host.name": STR, **required,
+                                               **optional}, problems)
     if key[0] == "otguard.inventory.host":
         for c in record["otguard"]["collectors"]:
             for field, kind in COLLECTOR.items():
@@ -209,6 +260,34 @@ def check_record(module, n, record, problems):
             if c.get("status") not in STATUSES:
                 problems.append(f"record {n}: collector status {c.get('status')!r}")
     return key
+
+
+def check_envelope(module, n, key, record, problems):
+    """What every record shares (otguard/base/event.h): the version, the time, the host, the
+    severity of alerts and a ruleset that is a name, not a path."""
+    if get(record, "otguard.schema_version") != SCHEMA_VERSION:
+        problems.append(f"record {n}: otguard.schema_version is not {SCHEMA_VERSION}")
+    if not TIMESTAMP.match(str(get(record, "@timestamp"))):
+        problems.append(f"record {n}: @timestamp {get(record, '@timestamp')!r} is not RFC 3339 "
+                        "UTC with milliseconds")
+    host = get(record, "host.name")
+    if module in HOST_MODULES and not (typed(host, STR) and host):
+        problems.append(f"record {n}: host.name missing")
+    if module not in HOST_MODULES and host is not None:
+        problems.append(f"record {n}: host.name on a {module} record")
+    number, name = get(record, "event.severity"), get(record, "otguard.severity")
+    if key[1] == "alert" and (number is None or name is None):
+        problems.append(f"record {n}: an alert without event.severity and otguard.severity")
+    if (number is None) != (name is None) or (
+            number is not None and (not typed(number, INT) or not 1 <= number <= 5 or
+                                    SEVERITIES[number - 1] != name)):
+        problems.append(f"record {n}: event.severity {number!r} and otguard.severity {name!r} "
+                        "do not name one level of 1 info ... 5 critical")
+    ruleset = get(record, "rule.ruleset")
+    if ruleset is not None and (not typed(ruleset, STR) or not ruleset or
+                                re.search(r"[/\\]|^[A-Za-z]:", ruleset)):
+        problems.append(f"record {n}: rule.ruleset {ruleset!r} is not a database name "
+                        "(a path of the machine it ran on?)")
 
 
 def leaves(node, prefix=""):
@@ -223,6 +302,8 @@ def leaves(node, prefix=""):
 
 def check_inventory_values(n, dataset, record, known, problems):
     for field, value in leaves(record):
+        if field.startswith(FREE_FORM):
+            continue
         if field not in known:
             problems.append(f"record {n} ({dataset}): {field} is not in the schema")
             continue
@@ -277,7 +358,7 @@ def read_lines(args):
 def main():
     module = sys.argv[1]
     if module not in MODULES:
-        raise SystemExit(f"unknown module {module!r}: inventory, scan or hunt")
+        raise SystemExit(f"unknown module {module!r}: {', '.join(MODULES)}")
     args, expectations = sys.argv[2:], []
     while len(args) >= 2 and args[0] in ("--expect", "--absent"):
         expectations.append((args[0] == "--expect", args[1]))
@@ -297,7 +378,9 @@ def main():
     if module == "inventory" and get(first, "event.dataset") != "otguard.inventory.host":
         problems.append("the first record is not the host record")
     last = json.loads(lines[-1]) if lines else {}
-    if module in ("scan", "hunt") and get(last, "event.dataset") != f"otguard.{module}.summary":
+    summary_last = module in ("scan", "hunt", "audit") and get(first, "event.dataset") not in (
+        "otguard.scan.quarantine",)
+    if summary_last and get(last, "event.dataset") != f"otguard.{module}.summary":
         problems.append("the last record is not the summary")
     check_expectations(records, expectations, problems)
     for p in problems[:50]:

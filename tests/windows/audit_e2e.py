@@ -68,7 +68,7 @@ def audit(wine, otguard, name):
     check((rc == 1) == (failing > 0), f"{name}: exit code {rc} agrees with {failing} failing")
     for check_id, r in sorted(checks.items()):
         a = r["otguard"]["audit"]
-        print(f"  {a['status']:8} {a['severity']:9} {check_id}: {a['evidence'][:150]}")
+        print(f"  {a['status']:8} {r['otguard']['severity']:9} {check_id}: {a['evidence'][:150]}")
     return checks
 
 
@@ -140,7 +140,7 @@ def main():
           ":3389" in evidence(planted, "risky-port-listening"),
           f"risky-port-listening names 3389: {evidence(planted, 'risky-port-listening')}")
     if rdp_port_free:
-        check(planted["risky-port-listening"]["otguard"]["audit"]["severity"] == "high",
+        check(planted["risky-port-listening"]["otguard"]["severity"] == "high",
               "a reachable Remote Desktop port is high")
     after = audit(wine, args.otguard, "audit-after")
     if xp:

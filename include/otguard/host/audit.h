@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "otguard/base/event.h"
 #include "otguard/base/status.h"
 #include "otguard/platform/accounts.h"
 #include "otguard/platform/packages.h"
@@ -26,20 +27,18 @@
 
 namespace otguard::host {
 
-// ECS event.severity 1..5 is the enum's value + 1.
-enum class AuditSeverity { kInfo, kLow, kMedium, kHigh, kCritical };
+// A finding's severity is the event envelope's otguard::Severity (otguard/base/event.h).
 // kUnknown: a fact the check needs could not be read; the finding says which and why.
 enum class AuditStatus { kFail, kUnknown, kPass };
 
-const char* AuditSeverityName(AuditSeverity severity);  // "info", "low", ... "critical"
-const char* AuditStatusName(AuditStatus status);        // "fail", "unknown", "pass"
+const char* AuditStatusName(AuditStatus status);  // "fail", "unknown", "pass"
 
 // One check's result.
 struct AuditFinding {
   std::string id;     // stable: "ms17-010-missing", "smb1-server-enabled" (docs/audit.md)
   std::string title;  // what the check is about, one line
   AuditStatus status = AuditStatus::kUnknown;
-  AuditSeverity severity = AuditSeverity::kInfo;  // of a failure (kept on pass/unknown too)
+  Severity severity = Severity::kInfo;  // of a failure (kept on pass/unknown too)
   std::string evidence;  // what was seen, concretely; for unknown: what could not be read, why
   std::string fix;       // what to do on a DCS host (empty on pass)
   std::vector<std::string> references;  // URLs / bulletin and KB numbers
@@ -119,7 +118,7 @@ std::string RegistryFact(const std::string& key, const std::string& name);
 struct AuditOptions {
   // Linux: read configuration files (sshd_config, /etc/shadow, the world-writable walk) under
   // this tree instead of the live host; live-only facts (sockets, packet filter, sysctl) are
-  // then not collected and their checks report unknown.
+  // then not collected and their checks report unknown. HostRoot::Open() validates it.
   platform::ConfigRoot root;
   size_t max_walk_entries = 200000;  // the world-writable walk's cap
 };
@@ -139,12 +138,19 @@ Result<std::vector<ConfigLine>> ReadSshdConfig(const std::string& main_file,
 // Counts by status and severity, for the summary line and the summary record.
 struct AuditCounts {
   size_t checks = 0, failing = 0, unknown = 0, passing = 0;
-  size_t by_severity[5] = {};  // failing checks per AuditSeverity
+  size_t by_severity[kSeverityCount] = {};  // failing checks per Severity
 };
 AuditCounts CountFindings(const AuditReport& report);
 
 // One JSON record per finding (docs/audit.md, docs/event-schema.md), then a summary record.
 std::vector<nlohmann::json> AuditRecords(const AuditReport& report);
+
+// The report as a table for a person: failing and unknown checks (and passing ones with
+// `all`), each with its evidence and fix, then a line of counts.
+std::string AuditText(const AuditReport& report, bool all);
+
+// 0 when no check fails, 1 otherwise.
+int AuditExitCode(const AuditReport& report);
 
 }  // namespace otguard::host
 

@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "otguard/base/event.h"
 #include "otguard/host/hunt.h"
 
 namespace otguard::host {
 
-constexpr int kHuntSchemaVersion = 1;
-
+// What the records of one hunt share (the envelope's host and time, the packs, the gaps).
 struct HuntSummary {
   std::string host_name;
-  int64_t time_ns = 0;
+  EventTime time;
   double seconds = 0;
   std::vector<const Pack*> packs;
   std::vector<std::string> incomplete;

@@ -20,13 +20,14 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "otguard/base/event.h"
 #include "otguard/base/status.h"
 
 namespace otguard::host {
 
-enum class Severity { kInfo, kLow, kMedium, kHigh, kCritical };
-const char* SeverityName(Severity severity);  // "info", "low", "medium", "high", "critical"
-Result<Severity> ParseSeverity(std::string_view name);
+// An indicator's severity is the event envelope's otguard::Severity (otguard/base/event.h).
 
 enum class IndicatorKind {
   kFile,            // files by path glob (and/or name, hashes, YARA)
@@ -137,6 +138,12 @@ std::string PackToToml(const Pack& pack);
 
 // The packs compiled into otguard (data/ioc/*.toml): MsraMiner.
 std::vector<Pack> BuiltinPacks();
+
+// `otguard ioc show`: a pack and its indicators, one line each, for a person; and one
+// indicator as a JSON object for a program (pack, pack_version, id, kind, severity, technique,
+// technique_name, title).
+std::string PackText(const Pack& pack);
+nlohmann::json IndicatorSummary(const Pack& pack, const Indicator& indicator);
 
 // The ATT&CK for ICS technique name for an id ("T0849" -> "Masquerading"); "" when unknown.
 std::string_view IcsTechniqueName(std::string_view id);

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "otguard/base/event.h"
 #include "otguard/nba/flow.h"
 
 namespace otguard::nba {
@@ -31,15 +32,8 @@ enum class Category : uint8_t {
 std::string_view CategoryName(Category c);
 std::optional<Category> ParseCategory(std::string_view name);
 
-enum class Severity : uint8_t {
-  kInformational = 0,
-  kLow = 1,
-  kMedium = 2,
-  kHigh = 3,
-  kCritical = 4
-};
-std::string_view SeverityName(Severity s);
-int SeverityNumber(Severity s);  // ECS event.severity: 1 informational ... 5 critical
+// A finding's severity is the event envelope's otguard::Severity (otguard/base/event.h):
+// SeverityName() and SeverityNumber() (ECS event.severity 1 info ... 5 critical) are there.
 
 struct Finding {
   enum class Kind : uint8_t { kAlert, kObservation };

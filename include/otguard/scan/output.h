@@ -26,6 +26,8 @@ class ScanReporter : public ScanObserver {
  public:
   // Writes the end of the report (summary). Call once, after Scan() returned.
   virtual void Finish(const ScanSummary& summary) = 0;
+  // The first failure to write the report (JSON: a closed pipe, a full disk); OK otherwise.
+  virtual Status OutputStatus() const { return Status(); }
 };
 
 std::unique_ptr<ScanReporter> MakeReporter(const OutputOptions& options);

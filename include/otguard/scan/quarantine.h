@@ -16,6 +16,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "otguard/base/event.h"
 #include "otguard/base/status.h"
 #include "otguard/platform/files.h"
 
@@ -71,9 +74,16 @@ class QuarantineStore {
   std::mutex mutex_;  // serializes the choice of new ids
 };
 
-// JSON form of a record (the metadata.json contents), and back.
+// JSON form of a record (the metadata.json contents, the store's own format with its own
+// version), and back.
 std::string QuarantineRecordToJson(const QuarantineRecord& record);
 Result<QuarantineRecord> QuarantineRecordFromJson(const std::string& json);
+
+// A store entry as an event-schema record (`quarantine list --json`; docs/event-schema.md):
+// event.kind `state`, dataset `otguard.scan.quarantine`, the file as it was, at `time`.
+nlohmann::json QuarantineEntryRecord(const QuarantineRecord& record, EventTime time);
+// One line for a person: "<id>  <when>  <size> bytes  <rules>  <original path>\n".
+std::string QuarantineEntryText(const QuarantineRecord& record);
 
 }  // namespace otguard::scan
 

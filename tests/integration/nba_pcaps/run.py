@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 EXPECTED = os.path.join(HERE, "expected")
 LAYOUT = os.path.join(ROOT, "tests", "integration", "nba_incident_layout.json")
+SCHEMA_CHECK = os.path.join(ROOT, "tests", "schema", "event_check.py")
 
 passed = 0
 failed = 0
@@ -43,7 +44,19 @@ def run(cmd, ok=(0, 1)):
 def analyze(args, files, extra=()):
     p = run([args.otguard, "nba", "analyze", "--json", *extra, *files])
     alerts = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    if alerts:
+        conforms(args, p.stdout, os.path.basename(files[0]))
     return alerts, p
+
+
+def conforms(args, output, what):
+    """The alerts conform to the event schema, as every command's JSON does."""
+    path = os.path.join(args.work, "alerts.json")
+    with open(path, "w") as f:
+        f.write(output)
+    r = subprocess.run([sys.executable, SCHEMA_CHECK, "nba", path], capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "%s: the alerts conform to the event schema\n%s" % (what, r.stdout))
 
 
 def identity(a):
@@ -99,7 +112,7 @@ def check_wannacry(args, pcaps):
     check(any(s == p + "138" and d != p + "149" for s, d in exploit_pairs),
           "wannacry: the infected .138 attacks its own targets")
     for a in alerts:
-        check(a["otguard"]["schema_version"] == 1 and "evidence" in a["otguard"],
+        check(a["otguard"]["schema_version"] == 2 and "evidence" in a["otguard"],
               "wannacry: alert carries schema version and evidence")
         break
     g = graph(args, f)

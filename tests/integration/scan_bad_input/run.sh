@@ -2,6 +2,7 @@
 # End-to-end checks of `otguard scan` and `otguard quarantine` on bad input. Usage: run.sh OTGUARD
 set -uo pipefail
 otguard=$(realpath "$1")
+schema_check=$(realpath "$(dirname "$0")/../../schema/event_check.py")
 work=$(mktemp -d)
 chmod 755 "$work"  # the unprivileged part below must reach into it
 trap 'chmod -R u+rwx "$work"; rm -rf "$work"' EXIT
@@ -160,6 +161,11 @@ run quarantine 1 scan --quarantine "$work/store" q && expect quarantine "moved t
 run quarantine-list 0 quarantine list --dir "$work/store" && expect quarantine-list "victim.com" "$out"
 id=$(cut -d' ' -f1 <<<"$out")
 run quarantine-list-json 0 quarantine list --dir "$work/store" --json && expect quarantine-list-json "\"id\":\"$id\"" "$out"
+if /usr/bin/python3 "$schema_check" scan out.txt >schema.txt; then
+  passed=$((passed + 1))
+else
+  echo "FAIL quarantine-list-json: not in the event schema"; cat schema.txt; failed=$((failed + 1))
+fi
 echo other >q/victim.com
 run quarantine-no-overwrite 2 quarantine restore "$id" --dir "$work/store" && expect quarantine-no-overwrite "exists" "$err"
 rm q/victim.com

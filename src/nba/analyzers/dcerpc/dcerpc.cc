@@ -444,7 +444,7 @@ class DceRpcAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "dcerpc.bind";
     f.category = Category::kPolicy;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.message = "DCE/RPC bind to " + names;
     f.actor = dir;
     f.fields = {{"dcerpc", {{"interfaces", std::move(interfaces)}}}};
@@ -471,7 +471,7 @@ class DceRpcAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "dcerpc.epm_map";
     f.category = Category::kPolicy;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.message = "endpoint mapper hands out TCP port " + std::to_string(*t.tcp_port);
     f.actor = client;
     f.fields = {{"dcerpc", std::move(d)}};

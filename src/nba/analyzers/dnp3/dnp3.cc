@@ -355,7 +355,7 @@ class Dnp3Analyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "dnp3.iin";
     f.category = Category::kPolicy;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.message =
         "DNP3 outstation " + std::to_string(source) + " reports " + names[0].get<std::string>();
     f.actor = Reverse(dir);

@@ -224,7 +224,7 @@ class DnsAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "dns.answer";
     f.category = Category::kPolicy;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.message = "DNS answer for " + Short(m.query);
     f.fields = {{"dns", AnswerFields(m, chain)}};
     ctx().Report(std::move(f));

@@ -376,7 +376,7 @@ class EnipAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = counts_.empty() ? "enip.io" : "enip.writes";
     f.category = counts_.empty() ? Category::kPolicy : Category::kIcsWrite;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.message = counts_.empty() ? "EtherNet/IP class 1 I/O in this flow"
                                 : "CIP services that change devices in this flow, by operation";
     f.fields = {{"enip", std::move(m)}};

@@ -318,7 +318,7 @@ class ModbusAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "modbus.writes";
     f.category = Category::kIcsWrite;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.message = "Modbus writes in this flow, by operation";
     f.fields = {{"modbus", {{"count", std::move(counts)}}}};
     ctx().Report(std::move(f));
@@ -336,7 +336,7 @@ class ModbusAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "modbus.exceptions";
     f.category = Category::kPolicy;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.actor = Direction::kToClient;
     f.message = "Modbus server answered " + std::to_string(total) + " request(s) with exceptions";
     f.fields = {{"modbus", {{"exceptions", std::move(by_code)}, {"count", total}}}};

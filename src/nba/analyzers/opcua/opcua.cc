@@ -388,7 +388,7 @@ class OpcUaAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "opcua.hello";
     f.category = plaintext_ ? Category::kHardening : Category::kPolicy;
-    f.severity = plaintext_ ? Severity::kLow : Severity::kInformational;
+    f.severity = plaintext_ ? Severity::kLow : Severity::kInfo;
     f.message = "OPC UA session to " + endpoint_url_ +
                 (policy_uri_.empty() ? "" : " with security policy " + PolicyName());
     f.actor = client_;

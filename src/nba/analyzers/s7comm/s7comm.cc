@@ -374,7 +374,7 @@ class S7commAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "s7comm.block_upload";
     f.category = Category::kPolicy;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.technique = "T0845";
     f.message = "S7 client uploaded program blocks from the PLC";
     f.fields = {{"s7comm", std::move(job.fields)}};
@@ -390,7 +390,7 @@ class S7commAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "s7comm.s7commplus";
     f.category = Category::kPolicy;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.message = "S7comm-plus session (S7-1200/1500): not decoded";
     f.fields = {{"s7comm", {{"protocol_id", kS7PlusProtocolId}}}};
     ctx().Report(std::move(f));
@@ -429,7 +429,7 @@ class S7commAnalyzer final : public Analyzer {
     f.kind = Finding::Kind::kObservation;
     f.rule = "s7comm.writes";
     f.category = Category::kIcsWrite;
-    f.severity = Severity::kInformational;
+    f.severity = Severity::kInfo;
     f.message = "S7 operations that change the PLC in this flow, by operation";
     f.fields = {{"s7comm", {{"count", std::move(counts)}}}};
     ctx().Report(std::move(f));

@@ -178,7 +178,7 @@ class SmbAnalyzer final : public Analyzer, private ExploitDetector::Sink {
     finding.kind = Finding::Kind::kObservation;
     finding.rule = "smb.negotiate";
     finding.category = Category::kHardening;
-    finding.severity = Severity::kInformational;
+    finding.severity = Severity::kInfo;
     finding.message = chosen_ ? "SMB dialect negotiated: " + *chosen_ : "SMB session (mid-flow)";
     finding.fields = {{"smb", std::move(f)}};
     ctx().Report(std::move(finding));
@@ -206,7 +206,7 @@ class SmbAnalyzer final : public Analyzer, private ExploitDetector::Sink {
     finding.kind = Finding::Kind::kObservation;
     finding.rule = std::string(rule);
     finding.category = Category::kScan;
-    finding.severity = Severity::kInformational;
+    finding.severity = Severity::kInfo;
     finding.message = std::move(message);
     finding.technique = std::string(kTechnique);
     finding.fields = {{"smb", std::move(fields)}};

@@ -156,7 +156,7 @@ class TlsAnalyzer final : public Analyzer {
     obs.kind = Finding::Kind::kObservation;
     obs.rule = "tls.client_hello";
     obs.category = Category::kPolicy;
-    obs.severity = Severity::kInformational;
+    obs.severity = Severity::kInfo;
     obs.message = "TLS ClientHello" + (hello.sni.empty() ? "" : " for " + hello.sni);
     obs.fields = {{"tls", fields}};
     ctx().Report(std::move(obs));
