@@ -1,11 +1,13 @@
 // otguard nba analyze|stats|learn|graph: network behaviour analysis of capture files and live
 // interfaces. Thin: parse arguments, call otguard::nba, print.
 #include <cstdio>
-#include <fstream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "apps/otguard/commands.h"
+#include "otguard/base/event.h"
 #include "otguard/nba/report.h"
 #include "otguard/nba/run.h"
 #include "otguard/platform/files.h"
@@ -28,7 +30,7 @@ struct NbaArgs {
 };
 
 void Fail(const char* cmd, const std::string& msg) {
-  std::fprintf(stderr, "otguard nba %s: %s\n", cmd, msg.c_str());
+  PrintCommandError(std::string("nba ") + cmd, msg);
 }
 
 bool WriteOut(const char* cmd, const std::string& path, const std::string& text) {
@@ -97,32 +99,34 @@ void PrintSummary(const nba::AnalysisResult& r, bool with_alerts = true) {
 
 void Print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-std::string JsonLine(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
 int Analyze(const NbaArgs& a) {
-  std::unique_ptr<std::ofstream> eve;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> eve_file(nullptr, &std::fclose);
   if (!a.eve.empty() && a.eve != "-") {
-    eve = std::make_unique<std::ofstream>(a.eve, std::ios::trunc);
-    if (!*eve) {
+    eve_file.reset(std::fopen(a.eve.c_str(), "wb"));
+    if (!eve_file) {
       Fail("analyze", a.eve + ": cannot write");
       return 2;
     }
   }
+  JsonLinesWriter out(stdout);
+  std::optional<JsonLinesWriter> eve;
+  if (eve_file) eve.emplace(eve_file.get());
+  Status write_status;  // the first write error, reported once at the end
   // Text offline is the story and the grouped alerts, printed at the end; JSON, EVE and a live
   // capture's text print each alert as it comes.
   bool live = !a.iface.empty();
   bool json = a.json || a.eve == "-";
   auto print = [&](const nba::Alert& alert) {
+    Status s;
     if (a.eve == "-") {
-      Print(JsonLine(nba::AlertToEve(alert)));
+      s = out.Write(nba::AlertToEve(alert));
     } else if (a.json) {
-      Print(JsonLine(nba::AlertToEcs(alert)));
+      s = out.Write(nba::AlertToEcs(alert));
     } else if (live) {
       Print(nba::AlertToText(alert) + "\n");
     }
-    if (eve) *eve << JsonLine(nba::AlertToEve(alert));
+    if (s.ok() && eve) s = eve->Write(nba::AlertToEve(alert));
+    if (!s.ok() && write_status.ok()) write_status = s;
   };
   nba::AnalysisOptions options;
   if (live) {
@@ -138,6 +142,10 @@ int Analyze(const NbaArgs& a) {
   }
   if (!json) Print(live ? "\n" + nba::IncidentSummaryText(*result) : nba::AnalyzeText(*result));
   PrintSummary(*result);
+  if (!write_status.ok()) {
+    Fail("analyze", write_status.ToString());
+    return 2;
+  }
   return result->alerts.empty() ? 0 : 1;
 }
 
