@@ -15,44 +15,22 @@
 - A socket listening on 0.0.0.0:3389 (opened from Linux: Wine's IP Helper lists the host's
   sockets) makes risky-port-listening fail and name port 3389.
 
-Every Wine process writes to files, never to a pipe of this script (docs/facts.md)."""
+Every Wine process writes to files, never to a pipe of this script (wine.py, docs/facts.md)."""
 import argparse
-import json
 import os
 import shutil
 import socket
-import subprocess
+
+from wine import Wine, check, json_lines
 
 DEADLINE = 180  # seconds for one otguard.exe run under Wine
 LANMAN = r"HKLM\SYSTEM\CurrentControlSet\Services\LanmanServer\Parameters"
 
 
-class Wine:
-    def __init__(self, args):
-        self.loader = args.wine
-        self.env = dict(os.environ, WINEPREFIX=args.prefix, WINEDEBUG="-all", LC_ALL="C.UTF-8")
-        self.work = args.work
-
-    def run(self, *argv, name="run"):
-        out = os.path.join(self.work, name + ".out")
-        err = os.path.join(self.work, name + ".err")
-        with open(out, "wb") as o, open(err, "wb") as e:
-            rc = subprocess.run([self.loader, *argv], stdout=o, stderr=e, stdin=subprocess.DEVNULL,
-                                env=self.env, timeout=DEADLINE).returncode
-        with open(out, "rb") as o, open(err, "rb") as e:
-            return rc, o.read().decode("utf-8", "replace"), e.read().decode("utf-8", "replace")
-
-
-def check(condition, message):
-    if not condition:
-        raise AssertionError(message)
-    print("ok:", message)
-
-
 def audit(wine, otguard, name):
     rc, out, err = wine.run(otguard, "audit", "--json", name=name)
     check(rc in (0, 1), f"{name}: exit code {rc} (0 or 1) {err.strip()[:300]}")
-    records = [json.loads(line) for line in out.splitlines() if line.strip().startswith("{")]
+    records = json_lines(out)
     check(records and records[-1]["event"]["dataset"] == "otguard.audit.summary",
           f"{name}: the summary record comes last")
     checks = {}
@@ -87,7 +65,7 @@ def main():
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
-    wine = Wine(args)
+    wine = Wine(args.wine, args.prefix, args.work, deadline=DEADLINE)
 
     checks = audit(wine, args.otguard, "audit")
     host = next(iter(checks.values()))["host"]

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from windows_e2e import DEADLINE, check, wait_for  # the helpers of the other Wine tests
+from wine import Wine, check, is_i386, json_lines, wait_for, win_path
 from wine_prefix import make_prefix
 
 SERVICE = "WindowsUpdateHelper"
@@ -41,63 +41,12 @@ DESCRIPTION = ("Enables a common interface and object model for the Windows Upda
 POOL_ARGS = ["-o", "stratum+tcp://xmr.pool.minergate.com:45560", "-u", "miner@protonmail.com"]
 
 
-class Wine:
-    def __init__(self, args, prefix):
-        self.loader = args.wine
-        self.prefix = prefix
-        self.env = dict(os.environ, WINEPREFIX=prefix, WINEDEBUG="-all", LC_ALL="C.UTF-8")
-        self.work = args.work
-        self.started = []
-        self.count = 0
-
-    def run(self, *argv, timeout=DEADLINE, check_rc=None):
-        # Output goes to files: Wine processes that outlive a command keep its pipes open.
-        self.count += 1
-        out = os.path.join(self.work, f"run{self.count}.out")
-        err = os.path.join(self.work, f"run{self.count}.err")
-        with open(out, "wb") as o, open(err, "wb") as e:
-            rc = subprocess.run([self.loader, *argv], stdout=o, stderr=e, stdin=subprocess.DEVNULL,
-                                env=self.env, timeout=timeout).returncode
-        with open(out, "rb") as o, open(err, "rb") as e:
-            text, errors = o.read().decode("utf-8", "replace"), e.read().decode("utf-8", "replace")
-        if check_rc is not None and rc != check_rc:
-            raise AssertionError(f"{argv} exited {rc}, not {check_rc}: {errors}")
-        return rc, text, errors, out
-
-    def start(self, *argv, name="child"):
-        log = open(os.path.join(self.work, name + ".log"), "wb")
-        p = subprocess.Popen([self.loader, *argv], stdout=log, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, env=self.env)
-        self.started.append(p)
-        return p
-
-    def drive_c(self, *parts):
-        return os.path.join(self.prefix, "drive_c", *parts)
-
-    def stop_all(self):
-        for p in self.started:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=30)
-
-
-def records(text):
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def hunt_json(wine):
-    rc, out, err, path = wine.run(wine.otguard, "hunt", "--json")
-    recs = records(out)
+def hunt_json(wine, args, name=None):
+    rc, out, err = wine.run(args.otguard, "hunt", "--json", name=name)
+    recs = json_lines(out, strict=True)  # nothing but records
     findings = [r for r in recs if r["event"]["dataset"] == "otguard.hunt.finding"]
     summary = [r for r in recs if r["event"]["dataset"] == "otguard.hunt.summary"]
-    return rc, findings, summary, err, path
-
-
-def is_i386(path):
-    with open(path, "rb") as f:
-        data = f.read(4096)
-    pe = int.from_bytes(data[0x3C:0x40], "little")
-    return data[pe + 4:pe + 6] == b"\x4c\x01"
+    return rc, findings, summary, err
 
 
 def miner_folder(wine, args):
@@ -134,7 +83,7 @@ def plant(wine, args):
     for name in ("svchost.exe", "spoolsv.exe", "crypt.dll"):
         with open(os.path.join(dist, name), "wb") as f:
             f.write(b"stand-in for the worm archive's " + name.encode() + b"\n")
-    subprocess.run([args.wineserver, "-w"], env=wine.env, timeout=120)  # saves the registry
+    wine.wineserver("-w", timeout=120)  # saves the registry
     wine.start(args.child, "sleep", "600", name="keepalive-planted")
     folder = miner_folder(wine, args)
     miner = wine.drive_c("windows", folder, "dllhostex.exe")
@@ -148,15 +97,14 @@ def plant(wine, args):
                *POOL_ARGS,
                name="spawn")
     ready = os.path.join(args.work, "listen.ready")
-    wine.start(args.child, "listen", "Z:" + ready.replace("/", "\\"), "300", "26931",
-               name="listen")
+    wine.start(args.child, "listen", win_path(ready), "300", "26931", name="listen")
     wait_for("the listener on 26931", lambda: os.path.exists(ready))
 
 
 def remove(wine, args):
     wine.stop_all()
     # dllhostex.exe outlives its parent (as the real miner would): end the prefix's processes.
-    subprocess.run([args.wineserver, "-k"], env=wine.env, stderr=subprocess.DEVNULL)
+    wine.kill_prefix()
     wine.run("sc", "delete", SERVICE)
     wine.run("reg", "delete", "HKLM\\SYSTEM\\CurrentControlSet\\Services", "/v", "ServicesPixels",
              "/f")
@@ -172,7 +120,7 @@ def answer_every_step(wine, args, script):
     pause as they appear (one answer at a time: Wine's `set /p` reads all that is waiting on a
     pipe, not one line)."""
     import select
-    p = subprocess.Popen([args.wine, "cmd", "/c", script], stdin=subprocess.PIPE,
+    p = subprocess.Popen([wine.loader, "cmd", "/c", script], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=wine.env)
     text, answered = "", 0
     end = time.monotonic() + 120
@@ -219,8 +167,7 @@ def main():
     subprocess.run(["rm", "-rf", args.work], check=True)
     os.makedirs(args.work)
     prefix = os.path.join(args.work, "prefix")
-    wine = Wine(args, prefix)
-    wine.otguard = args.otguard
+    wine = Wine(args.wine, prefix, args.work, wineserver=args.wineserver)
     try:
         # A prefix of its own: the incident must not leak into the other tests' prefix.
         print(make_prefix(args.wine, prefix, args.arch, args.windows,
@@ -228,7 +175,7 @@ def main():
         # Wine ends a prefix's services when its last ordinary process ends; keep one.
         wine.start(args.child, "sleep", "600", name="keepalive")
 
-        rc, findings, summary, err, _ = hunt_json(wine)
+        rc, findings, summary, err = hunt_json(wine, args)
         check(rc == 0 and not findings,
               f"a clean Wine prefix: exit code 0 and no findings (rc {rc}, {err.strip()})")
         check(summary and summary[0]["otguard"]["hunt"]["findings"] == 0, "the summary says 0")
@@ -236,11 +183,12 @@ def main():
         plant(wine, args)
         wait_for("dllhostex.exe in the process list", lambda: any(
             f.get("process", {}).get("name", "").lower() == "dllhostex.exe"
-            for f in hunt_json(wine)[1]))
-        rc, findings, summary, err, path = hunt_json(wine)
+            for f in hunt_json(wine, args)[1]))
+        rc, findings, summary, err = hunt_json(wine, args, name="hunt-planted")
         check(rc == 1, f"hunt exits 1 on findings ({rc}, {err.strip()})")
         if args.schema_check:
-            r = subprocess.run([sys.executable, args.schema_check, "hunt", path]).returncode
+            r = subprocess.run([sys.executable, args.schema_check, "hunt",
+                                wine.output_path("hunt-planted")]).returncode
             check(r == 0, "the records conform to the hunt schema")
 
         def found(predicate, what):
@@ -273,7 +221,7 @@ def main():
         found(lambda f: "xmr.pool.minergate.com" in " ".join(f["otguard"]["hunt"]["evidence"]),
               "the pool's domain on the miner's command line")
 
-        rc, out, err, _ = wine.run(args.otguard, "hunt", "--plan", "json")
+        rc, out, err = wine.run(args.otguard, "hunt", "--plan", "json")
         check(rc == 1, "--plan json exits 1 too")
         steps = json.loads(out)["steps"]
         stop = step_number(steps, "stop-service", SERVICE)
@@ -297,9 +245,9 @@ def main():
               "every step says what to check first on a DCS host")
         check(steps[-1]["action"] == "verify", "the plan ends with verifying")
 
-        rc, script, err, wine_out = wine.run(args.otguard, "hunt", "--plan", "script")
+        rc, script, err = wine.run(args.otguard, "hunt", "--plan", "script", name="plan-script")
         commands = [s for s in steps if s["command"]]
-        with open(wine_out, "rb") as f:
+        with open(wine.output_path("plan-script"), "rb") as f:
             raw = f.read()
         check(b"\r\n" in raw and b"\r\r" not in raw and raw.count(b"\n") == raw.count(b"\r\n"),
               "the batch file's lines end in CRLF, as cmd.exe needs")
@@ -307,7 +255,7 @@ def main():
               f"the script asks before each of its {len(commands)} commands")
         check(f'sc stop "{SERVICE}"' in script and f"taskkill /PID {miner_pid} /F" in script,
               "the script has the commands a responder would type")
-        rc, text, err, _ = wine.run(args.otguard, "hunt", "--plan", "text")
+        rc, text, err = wine.run(args.otguard, "hunt", "--plan", "text")
         check("check first:" in text and "Delete service " + SERVICE in text,
               "the text plan reads as steps")
 
@@ -318,7 +266,7 @@ def main():
             f.write(raw)
         log = answer_every_step(wine, args, "C:\\plan.cmd")
         check(log.count("Run step") == len(commands), "the script asked before each command")
-        rc, after, summary, err, _ = hunt_json(wine)
+        rc, after, summary, err = hunt_json(wine, args)
         left = sorted({f["otguard"]["hunt"]["object"] for f in after})
         check(rc == 1 and all("26931" in o for o in left),
               f"after the script ran, only the listener of unknown owner is left: {left}")
@@ -329,12 +277,12 @@ def main():
 
         remove(wine, args)
         wine.start(args.child, "sleep", "600", name="keepalive2")
-        rc, findings, summary, err, _ = hunt_json(wine)
+        rc, findings, summary, err = hunt_json(wine, args)
         check(rc == 0 and not findings, "once the footprint is gone, the hunt is clean again " +
               json.dumps([f["otguard"]["hunt"]["object"] for f in findings]))
     finally:
         wine.stop_all()
-        subprocess.run([args.wineserver, "-k"], env=wine.env, stderr=subprocess.DEVNULL)
+        wine.kill_prefix()
     print("PASS hunt")
 
 

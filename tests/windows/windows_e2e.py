@@ -14,7 +14,7 @@ service:   `otguard.exe service install`, start by the Service Control Manager, 
            resident memory and CPU of the agent, stop, `service uninstall`.
 
 Wine processes that outlive a command keep its pipes open (docs/facts.md): every process here
-writes to files, and each started one is ended explicitly."""
+writes to files (wine.py), and each started one is ended explicitly."""
 import argparse
 import json
 import os
@@ -23,65 +23,10 @@ import subprocess
 import sys
 import time
 
+from wine import Wine, check, json_lines, wait_for, win_path
+
 # The EICAR test file, in two halves so that this source is not itself a detection.
 EICAR = ("X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*").encode()
-DEADLINE = 90  # seconds for anything to happen under Wine
-
-
-class Wine:
-    def __init__(self, args):
-        self.loader = args.wine
-        self.env = dict(os.environ, WINEPREFIX=args.prefix, WINEDEBUG="-all",
-                        LC_ALL="C.UTF-8")  # arguments and output are UTF-8 only in a UTF-8 locale
-        self.work = args.work
-        self.started = []
-
-    def run(self, *argv, timeout=DEADLINE, name="run"):
-        out = os.path.join(self.work, name + ".out")
-        err = os.path.join(self.work, name + ".err")
-        with open(out, "wb") as o, open(err, "wb") as e:
-            rc = subprocess.run([self.loader, *argv], stdout=o, stderr=e, stdin=subprocess.DEVNULL,
-                                env=self.env, timeout=timeout).returncode
-        with open(out, "rb") as o, open(err, "rb") as e:
-            return rc, o.read().decode("utf-8", "replace"), e.read().decode("utf-8", "replace")
-
-    def start(self, *argv, name="child"):
-        out = open(os.path.join(self.work, name + ".log"), "wb")
-        p = subprocess.Popen([self.loader, *argv], stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, env=self.env)
-        self.started.append(p)
-        return p
-
-    def stop_all(self):
-        for p in self.started:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=30)
-
-
-def win_path(path):
-    """The Windows name of a Linux path under Wine (drive Z: is /)."""
-    return "Z:" + os.path.abspath(path).replace("/", "\\")
-
-
-def wait_for(what, predicate, deadline=DEADLINE):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def check(condition, message):
-    if not condition:
-        raise AssertionError(message)
-    print("ok:", message)
-
-
-def json_lines(text):
-    return [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
 
 
 def test_scan(wine, args):
@@ -322,7 +267,7 @@ def main():
     args.work = os.path.join(args.work, args.test)
     subprocess.run(["rm", "-rf", args.work], check=True)
     os.makedirs(args.work)
-    wine = Wine(args)
+    wine = Wine(args.wine, args.prefix, args.work)
     try:
         {"scan": test_scan, "inventory": test_inventory, "service": test_service}[args.test](
             wine, args)

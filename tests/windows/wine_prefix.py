@@ -15,8 +15,9 @@ making a prefix ten or more. Also importable: make_prefix() serves tests that ne
 of their own (hunt_e2e.py)."""
 import argparse
 import os
-import subprocess
 import sys
+
+from wine import Wine, is_i386
 
 # What Wine writes below HKLM\Software\Microsoft\Windows NT\CurrentVersion per version.
 EXPECTED = {
@@ -29,23 +30,18 @@ CURRENT_VERSION_KEY = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion"
 TIMEOUT = 300  # seconds: a new prefix takes 10 to 30 under load
 
 
-def wine_env(prefix, arch=None):
-    env = dict(os.environ, WINEPREFIX=prefix, WINEDEBUG="-all")
-    env.pop("WINEARCH", None)
-    if arch and not os.path.exists(os.path.join(prefix, "system.reg")):
-        env["WINEARCH"] = arch  # Wine refuses WINEARCH=win32 on an existing 64-bit prefix
-    return env
-
-
-def run(wine, env, *argv):
-    r = subprocess.run([wine, *argv], env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=TIMEOUT)
-    return r.returncode, r.stdout.decode("utf-8", "replace")
+def in_prefix(wine, prefix, arch=None):
+    """A Wine runner for `prefix`, in the caller's locale, with WINEARCH set to `arch` only
+    while the prefix is yet to be made (Wine refuses WINEARCH=win32 on an existing 64-bit
+    prefix) and unset otherwise."""
+    new = arch and not os.path.exists(os.path.join(prefix, "system.reg"))
+    return Wine(wine, prefix, deadline=TIMEOUT, locale=None,
+                env={"WINEARCH": arch if new else None})
 
 
 def registry_version(wine, prefix):
     """The CurrentVersion values programs read, as Wine's reg.exe shows them."""
-    rc, out = run(wine, wine_env(prefix), "reg", "query", CURRENT_VERSION_KEY)
+    rc, out, _ = in_prefix(wine, prefix).run("reg", "query", CURRENT_VERSION_KEY)
     if rc != 0:
         raise SystemExit(f"reg query {CURRENT_VERSION_KEY} failed ({rc}) in {prefix}")
     values = {}
@@ -59,12 +55,7 @@ def registry_version(wine, prefix):
 def has_wow64(prefix):
     """A 64-bit prefix with its 32-bit half: SysWOW64 holds a 32-bit (i386) kernel32.dll."""
     dll = os.path.join(prefix, "drive_c", "windows", "syswow64", "kernel32.dll")
-    if not os.path.exists(dll):
-        return False
-    with open(dll, "rb") as f:
-        data = f.read(4096)
-    pe = int.from_bytes(data[0x3C:0x40], "little")
-    return data[pe:pe + 4] == b"PE\0\0" and data[pe + 4:pe + 6] == b"\x4c\x01"  # i386
+    return os.path.exists(dll) and is_i386(dll)
 
 
 def is_win32(prefix):
@@ -77,15 +68,15 @@ def make_prefix(wine, prefix, arch=None, windows=None, wow64=False):
         values = registry_version(wine, prefix) if os.path.exists(
             os.path.join(prefix, "system.reg")) else {}
         if any(values.get(k) != v for k, v in EXPECTED[windows].items()):
-            rc, out = run(wine, wine_env(prefix, arch), "winecfg", "-v", windows)
+            rc, out, _ = in_prefix(wine, prefix, arch).run("winecfg", "-v", windows)
             if rc != 0:
                 raise SystemExit(f"winecfg -v {windows} failed ({rc}) in {prefix}: {out}")
     else:
-        rc, out = run(wine, wine_env(prefix, arch), "wineboot", "--init")
+        rc, out, _ = in_prefix(wine, prefix, arch).run("wineboot", "--init")
         if rc != 0:
             raise SystemExit(f"wineboot --init failed ({rc}) in {prefix}: {out}")
     # wineboot and winecfg return before the prefix's wineserver has written the registry.
-    run(os.path.join(os.path.dirname(wine), "wineserver"), wine_env(prefix), "-w")
+    in_prefix(wine, prefix).wineserver("-w", timeout=TIMEOUT)
     if arch == "win32" and not is_win32(prefix):
         raise SystemExit(f"{prefix} is a 64-bit prefix, not win32: delete it to remake it")
     if wow64 and not has_wow64(prefix):

@@ -20,9 +20,9 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 
-from windows_e2e import EICAR, check
+from windows_e2e import EICAR
+from wine import Wine, check, json_lines
 
 DEADLINE = 180  # seconds for one otguard.exe run under Wine
 RUN_KEY = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Run"
@@ -53,33 +53,14 @@ TASK_XML = """<?xml version="1.0" encoding="UTF-16"?>
 """
 
 
-class Wine:
-    def __init__(self, args):
-        self.loader = args.wine
-        self.env = dict(os.environ, WINEPREFIX=args.prefix, WINEDEBUG="-all", LC_ALL="C.UTF-8")
-        self.work = args.work
-        self.prefix = args.prefix
-
-    def run(self, *argv, name="run"):
-        # Output goes to files: Wine processes that outlive a command keep its pipes open.
-        out = os.path.join(self.work, name + ".out")
-        err = os.path.join(self.work, name + ".err")
-        with open(out, "wb") as o, open(err, "wb") as e:
-            rc = subprocess.run([self.loader, *argv], stdout=o, stderr=e, stdin=subprocess.DEVNULL,
-                                env=self.env, timeout=DEADLINE).returncode
-        with open(out, "rb") as o, open(err, "rb") as e:
-            return rc, o.read().decode("utf-8", "replace"), e.read().decode("utf-8", "replace")
-
-    def native(self, *parts):
-        """A path in the native (64-bit) System32 of the prefix, from Linux."""
-        return os.path.join(self.prefix, "drive_c", "windows", "system32", *parts)
-
-    def wow(self, *parts):
-        return os.path.join(self.prefix, "drive_c", "windows", "syswow64", *parts)
+def native(wine, *parts):
+    """A path in the prefix's native (64-bit) System32, from Linux."""
+    return wine.drive_c("windows", "system32", *parts)
 
 
-def json_records(text):
-    return [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
+def wow(wine, *parts):
+    """A path in SysWOW64, the System32 of 32-bit programs."""
+    return wine.drive_c("windows", "syswow64", *parts)
 
 
 def stable(value):
@@ -117,15 +98,15 @@ def same(what, records32, records64):
 
 
 def plant(wine, args):
-    os.makedirs(wine.native(FOLDER), exist_ok=True)
-    shutil.copyfile(args.child, wine.native(FOLDER, "agent.exe"))
-    with open(wine.native(FOLDER, "eicar.com"), "wb") as f:
+    os.makedirs(native(wine, FOLDER), exist_ok=True)
+    shutil.copyfile(args.child, native(wine, FOLDER, "agent.exe"))
+    with open(native(wine, FOLDER, "eicar.com"), "wb") as f:
         f.write(EICAR)
-    os.makedirs(wine.native("Tasks"), exist_ok=True)
-    with open(wine.native("Tasks", TASK), "wb") as f:
+    os.makedirs(native(wine, "Tasks"), exist_ok=True)
+    with open(native(wine, "Tasks", TASK), "wb") as f:
         f.write(b"\xff\xfe" + TASK_XML.encode("utf-16-le"))
-    check(not os.path.exists(wine.wow(FOLDER)), "the plants are in the native System32 only")
-    for path in (wine.native(HUNT_NATIVE), wine.wow(HUNT_WOW)):
+    check(not os.path.exists(wow(wine, FOLDER)), "the plants are in the native System32 only")
+    for path in (native(wine, HUNT_NATIVE), wow(wine, HUNT_WOW)):
         with open(path, "wb") as f:
             f.write(b"stand-in for the WOW64 hunt test\n")
     program = "C:\\windows\\system32\\" + FOLDER + "\\agent.exe"
@@ -142,19 +123,19 @@ def remove(wine):
     wine.run("sc", "delete", SERVICE, name="sc-delete")
     for key, value in ((RUN_KEY, "OtguardWow64Native"), (RUN_KEY_32, "OtguardWow64Wow")):
         wine.run("reg", "delete", key, "/v", value, "/f", name="reg-delete-" + value)
-    shutil.rmtree(wine.native(FOLDER), ignore_errors=True)
-    for path in (wine.native(HUNT_NATIVE), wine.wow(HUNT_WOW)):
+    shutil.rmtree(native(wine, FOLDER), ignore_errors=True)
+    for path in (native(wine, HUNT_NATIVE), wow(wine, HUNT_WOW)):
         if os.path.exists(path):
             os.remove(path)
-    if os.path.exists(wine.native("Tasks", TASK)):
-        os.remove(wine.native("Tasks", TASK))
+    if os.path.exists(native(wine, "Tasks", TASK)):
+        os.remove(native(wine, "Tasks", TASK))
 
 
 def inventory(wine, exe, name):
     rc, out, err = wine.run(exe, "inventory", "--json", name=name)
     check(rc == 0, f"{name}: exit code 0 ({err.strip()[:300]})")
     by_dataset = {}
-    for r in json_records(out):
+    for r in json_lines(out):
         by_dataset.setdefault(r["event"]["dataset"], []).append(r)
     return by_dataset
 
@@ -211,7 +192,7 @@ def main():
     check(os.path.exists(args.otguard64), f"the x86_64 exe to compare with: {args.otguard64}")
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
-    wine = Wine(args)
+    wine = Wine(args.wine, args.prefix, args.work, deadline=DEADLINE)
     with open(args.child, "rb") as f:
         child_sha256 = hashlib.sha256(f.read()).hexdigest()
     try:
@@ -231,7 +212,7 @@ def main():
             for exe, arch in ((args.otguard32, "i686"), (args.otguard64, "x86_64")):
                 rc, out, err = wine.run(exe, command, "--json", name=f"{command}-{arch}")
                 check(rc in (0, 1), f"{command} ({arch}): exit code {rc} {err.strip()[:300]}")
-                results.append((rc, json_records(out)))
+                results.append((rc, json_lines(out)))
             check(results[0][0] == results[1][0], f"{command}: the same exit code from both")
             same(command, results[0][1], results[1][1])
             if command == "hunt":

@@ -1,29 +1,30 @@
 """Runs a Windows test binary under Wine with extra environment variables, bounded in time.
 
-Shared by the drivers in this folder. The output goes to a file, not a pipe: a Wine process
-that leaves a child behind would keep a pipe open and hang the reader (docs/facts.md).
+Shared by the drivers in this folder; the Wine runner itself is ../wine.py. The output goes to
+a file, not a pipe: a Wine process that leaves a child behind would keep a pipe open and hang
+the reader (docs/facts.md).
 """
 import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from wine import Wine  # tests/windows/wine.py, on the path from the line above
+
 
 def run_under_wine(wine, prefix, exe, env_extra, log_path, timeout_s):
     """Returns the test's exit code (1 if a test skipped); prints its output. Kills the prefix's
     processes on timeout."""
-    env = dict(os.environ, WINEPREFIX=prefix, WINEDEBUG="-all", **env_extra)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([wine, exe], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-        try:
-            code = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            wineserver = os.path.join(os.path.dirname(wine), "wineserver")
-            subprocess.run([wineserver, "-k"], env=env, timeout=30, check=False)
-            print(f"{exe} timed out after {timeout_s} s", file=sys.stderr)
-            code = 124
+    runner = Wine(wine, prefix, locale=None, env=env_extra)
+    proc = runner.start(exe, log=log_path)
+    try:
+        code = proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        runner.kill_prefix(timeout=30)
+        print(f"{exe} timed out after {timeout_s} s", file=sys.stderr)
+        code = 124
     with open(log_path, "rb") as log:
         output = log.read().decode("utf-8", "replace")
     sys.stdout.write(output)
