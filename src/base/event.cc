@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cctype>
+#include <limits>
+#include <optional>
 
 #include "otguard/base/time_format.h"
 
@@ -19,6 +21,50 @@ constexpr std::array<const char*, kSeverityCount> kSeverityNames = {"info", "low
 
 bool IsSeparator(char c) { return c == '/' || c == '\\'; }
 
+// `count` decimal digits at text[pos], or -1.
+int64_t Digits(std::string_view text, size_t pos, size_t count) {
+  if (pos + count > text.size()) return -1;
+  int64_t value = 0;
+  for (char c : text.substr(pos, count)) {
+    if (c < '0' || c > '9') return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// The nanoseconds of ".123Z" (or "Z"); -1 when that is not what `rest` holds.
+int64_t FractionNanos(std::string_view rest) {
+  if (rest == "Z" || rest == "z") return 0;
+  if (rest.size() < 3 || rest[0] != '.' || (rest.back() != 'Z' && rest.back() != 'z')) return -1;
+  std::string_view digits = rest.substr(1, rest.size() - 2);
+  int64_t ns = 0, scale = 100000000;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return -1;
+    ns += (c - '0') * scale;
+    scale /= 10;
+  }
+  return ns;
+}
+
+// Seconds since the epoch of "YYYY-MM-DDTHH:MM:SS", or nullopt.
+std::optional<int64_t> CivilSeconds(std::string_view t) {
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != 't') ||
+      t[13] != ':' || t[16] != ':') {
+    return std::nullopt;
+  }
+  int64_t y = Digits(t, 0, 4), mo = Digits(t, 5, 2), d = Digits(t, 8, 2);
+  int64_t h = Digits(t, 11, 2), mi = Digits(t, 14, 2), s = Digits(t, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day date{std::chrono::year(static_cast<int>(y)),
+                                   std::chrono::month(static_cast<unsigned>(mo)),
+                                   std::chrono::day(static_cast<unsigned>(d))};
+  if (!date.ok()) return std::nullopt;
+  int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+  return days * 86400 + h * 3600 + mi * 60 + s;
+}
+
 }  // namespace
 
 std::string_view OtguardVersion() { return OTGUARD_VERSION; }
@@ -31,6 +77,19 @@ EventTime EventTime::FromSystemClock(std::chrono::system_clock::time_point t) {
 }
 
 std::string EventTime::Rfc3339() const { return Rfc3339UtcFromNs(ns_); }
+
+Result<EventTime> EventTime::ParseRfc3339(std::string_view text) {
+  constexpr int64_t kNanos = 1000000000;
+  std::optional<int64_t> seconds = CivilSeconds(text);
+  int64_t fraction = text.size() > 19 ? FractionNanos(text.substr(19)) : -1;
+  // The last whole second that still fits in int64 nanoseconds, either way.
+  if (!seconds || fraction < 0 || *seconds <= std::numeric_limits<int64_t>::min() / kNanos ||
+      *seconds >= std::numeric_limits<int64_t>::max() / kNanos) {
+    return Unexpected(InvalidArgument("not an RFC 3339 UTC time: '" + std::string(text) +
+                                      "' (2024-05-01T12:00:00.123Z)"));
+  }
+  return EventTime(*seconds * kNanos + fraction);
+}
 
 const char* SeverityName(Severity severity) {
   size_t i = static_cast<size_t>(severity);

@@ -24,6 +24,30 @@ TEST(EventTimeTest, FactoriesAgree) {
   EXPECT_GT(EventTime::Now().nanos(), 1700000000LL * 1000000000LL);
 }
 
+TEST(EventTimeTest, ParsesWhatItFormats) {
+  for (int64_t ns : {int64_t{0}, int64_t{-1000000}, int64_t{1700000000123000000LL},
+                     int64_t{951782400000000000LL} /* 2000-02-29 */}) {
+    EventTime t = EventTime::FromNanos(ns);
+    Result<EventTime> back = EventTime::ParseRfc3339(t.Rfc3339());
+    ASSERT_TRUE(back.has_value()) << t.Rfc3339();
+    EXPECT_EQ(*back, t);
+  }
+  EXPECT_EQ(EventTime::ParseRfc3339("2023-11-14T22:13:20Z")->nanos(), 1700000000000000000LL);
+  EXPECT_EQ(EventTime::ParseRfc3339("2023-11-14T22:13:20.123456789Z")->nanos(),
+            1700000000123456789LL);
+  EXPECT_EQ(EventTime::ParseRfc3339("2023-11-14T22:13:20.1234567891Z")->nanos(),
+            1700000000123456789LL);  // past nanoseconds: dropped
+  for (const char* bad : {"", "2023-11-14", "2023-11-14T22:13:20", "2023-11-14 22:13:20Z",
+                          "2023-11-14T22:13:20+01:00", "2023-02-29T00:00:00Z",
+                          "2023-13-01T00:00:00Z", "2023-11-14T24:00:00Z", "2023-11-14T22:60:00Z",
+                          "2023-11-14T22:13:20.Z", "2023-11-14T22:13:20.12aZ",
+                          "9999-12-31T23:59:59Z", "1600-01-01T00:00:00Z", "+023-11-14T22:13:20Z"}) {
+    Result<EventTime> t = EventTime::ParseRfc3339(bad);
+    ASSERT_FALSE(t.has_value()) << bad;
+    EXPECT_EQ(t.error().code(), StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(SeverityTest, OneScaleOneToFive) {
   const Severity all[] = {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh,
                           Severity::kCritical};

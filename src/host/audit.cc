@@ -219,7 +219,7 @@ std::string JoinList(const std::vector<std::string>& items, size_t limit) {
 
 AuditReport EvaluateAudit(const AuditFacts& facts) {
   AuditReport report;
-  report.taken_at_ns = facts.taken_at_ns;
+  report.taken_at = facts.taken_at;
   report.host_name = facts.host_name;
   report.family = facts.family;
   report.root = facts.root;
@@ -275,8 +275,7 @@ const char* Outcome(AuditStatus status) {
 }
 
 Json Record(const AuditReport& report, const char* kind, const char* dataset) {
-  Json record = StartRecord({kind, "audit", dataset}, EventTime::FromNanos(report.taken_at_ns),
-                            report.host_name);
+  Json record = StartRecord({kind, "audit", dataset}, report.taken_at, report.host_name);
   if (report.os) {
     record["host"]["os"] = {
         {"family", report.os->family}, {"name", report.os->name}, {"version", report.os->version}};

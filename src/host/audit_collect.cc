@@ -2,7 +2,6 @@
 // collector that is not implemented on this OS (yet), or lacks privileges, makes the checks that
 // need it report unknown rather than failing the audit.
 #include <algorithm>
-#include <chrono>
 #include <set>
 #include <utility>
 
@@ -188,9 +187,7 @@ void CollectSockets(AuditFacts& facts) {
 
 AuditFacts CollectAuditFacts(const AuditOptions& options) {
   AuditFacts facts;
-  facts.taken_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  facts.taken_at = EventTime::Now();
   facts.host_name = platform::HostName();
   facts.root = options.root.root;
   if (!options.root.root.empty()) {

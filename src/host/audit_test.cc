@@ -306,9 +306,15 @@ TEST(AuditWindowsTest, GuestAndRdp) {
 }
 
 TEST(AuditReportTest, JsonRecordsAndCounts) {
-  AuditReport r = EvaluateAudit(WindowsFacts(kXpSp3, {}, "5.1.2600.5512"));
+  AuditFacts facts = WindowsFacts(kXpSp3, {}, "5.1.2600.5512");
+  facts.taken_at = EventTime::FromNanos(1700000000123456789LL);
+  AuditReport r = EvaluateAudit(facts);
+  EXPECT_EQ(r.taken_at, facts.taken_at);
   std::vector<nlohmann::json> records = AuditRecords(r);
   ASSERT_EQ(records.size(), r.findings.size() + 1);
+  for (const nlohmann::json& record : records) {
+    EXPECT_EQ(record["@timestamp"], "2023-11-14T22:13:20.123Z");  // the facts' time, every one
+  }
   const nlohmann::json& first = records.front();
   EXPECT_EQ(first["event"]["kind"], "state");
   EXPECT_EQ(first["event"]["module"], "audit");
@@ -370,6 +376,7 @@ TEST_F(AuditLinuxTreeTest, IncludedFileSetsRootLoginFirst) {
   EXPECT_TRUE(Has(f.evidence, "/etc/ssh/sshd_config.d/10-vendor.conf:1")) << f.evidence;
   EXPECT_EQ(Find(r, "ssh-password-auth").status, AuditStatus::kPass);
   EXPECT_EQ(r.family, "linux");
+  EXPECT_GT(r.taken_at, EventTime::FromNanos(1700000000LL * 1000000000LL));  // stamped when read
 }
 
 TEST_F(AuditLinuxTreeTest, RelativeIncludeAndMatchBlocks) {

@@ -66,7 +66,7 @@ Result<HuntRun> Hunt(std::vector<Pack> packs, const HuntRequest& request) {
   run.findings = MatchIndicators(run.packs, snapshot);
   run.plan = PlanRemediation(run.findings, run.packs, snapshot);
   run.summary.host_name = snapshot.inventory.host_name;
-  run.summary.time = EventTime::FromNanos(snapshot.inventory.taken_at_ns);
+  run.summary.time = snapshot.inventory.taken_at;
   for (const Pack& p : run.packs) run.summary.packs.push_back(&p);
   run.summary.incomplete = std::move(snapshot.incomplete);
   run.summary.seconds = platform::MonotonicSeconds() - start;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <tuple>
@@ -241,16 +240,6 @@ Result<size_t> internal::CollectImages(Inventory& inv, const InventoryOptions& o
   return inv.images.size();
 }
 
-namespace {
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 namespace internal {
 
 // The program a service starts: the autorun reader's resolution when it lists the same
@@ -314,7 +303,7 @@ Result<Inventory> TakeInventory(const InventoryOptions& options) {
     }
   }
   Inventory inv;
-  inv.taken_at_ns = NowNs();
+  inv.taken_at = EventTime::Now();
   inv.host_name = platform::HostName();
   for (const CollectorSpec& c : Collectors()) {
     if (!wanted.empty() && !wanted.count(c.name)) continue;

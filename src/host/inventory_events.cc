@@ -12,8 +12,7 @@ namespace otguard::host {
 namespace internal {
 
 Json InventoryRecord(const Inventory& inv, const char* dataset) {
-  return StartRecord({"state", "inventory", dataset}, EventTime::FromNanos(inv.taken_at_ns),
-                     inv.host_name);
+  return StartRecord({"state", "inventory", dataset}, inv.taken_at, inv.host_name);
 }
 
 void SetIfNotEmpty(Json& object, const char* key, const std::string& value) {

@@ -367,7 +367,7 @@ TEST(CollectorRegistryTest, EveryCollectorOnceInRunOrder) {
 Inventory SyntheticInventory() {
   Inventory inv;
   inv.host_name = "ops-01";
-  inv.taken_at_ns = 1700000000000000000LL;
+  inv.taken_at = EventTime::FromNanos(1700000000000000000LL);
   platform::OsVersion os;
   os.name = "Windows XP Professional";
   os.version = "5.1";

@@ -88,8 +88,8 @@ Json ProblemEvent(const FileProblem& problem, const std::string& host, EventTime
   return e;
 }
 
-Json SummaryEvent(const ScanSummary& s, const std::string& host, EventTime time) {
-  Json e = StartRecord({"metric", "scan", "otguard.scan.summary"}, time, host);
+Json SummaryEvent(const ScanSummary& s, const std::string& host) {
+  Json e = StartRecord({"metric", "scan", "otguard.scan.summary"}, s.finished, host);
   e["otguard"]["scan"] = {{"files", s.files},           {"bytes", s.bytes},
                           {"detections", s.detections}, {"errors", s.errors},
                           {"skipped", s.skipped},       {"seconds", s.seconds},

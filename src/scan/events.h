@@ -27,7 +27,8 @@ std::string DetectionRuleId(const Detection& detection);
 nlohmann::json DetectionEvent(const FileVerdict& verdict, const Detection& detection,
                               const std::string& host, EventTime time);
 nlohmann::json ProblemEvent(const FileProblem& problem, const std::string& host, EventTime time);
-nlohmann::json SummaryEvent(const ScanSummary& summary, const std::string& host, EventTime time);
+// At summary.finished.
+nlohmann::json SummaryEvent(const ScanSummary& summary, const std::string& host);
 
 }  // namespace otguard::scan
 

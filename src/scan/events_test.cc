@@ -92,7 +92,9 @@ TEST(EventsTest, ProblemAndSummaryEvents) {
   s.bytes = 10;
   s.detections = 1;
   s.threads = 2;
-  auto m = SummaryEvent(s, "hmi-01", EventTime::Now());
+  s.finished = EventTime::FromNanos(1704067200250000000LL);
+  auto m = SummaryEvent(s, "hmi-01");
+  EXPECT_EQ(m["@timestamp"], "2024-01-01T00:00:00.250Z");  // when the scan finished
   EXPECT_EQ(m["event"]["kind"], "metric");
   EXPECT_EQ(m["event"]["dataset"], "otguard.scan.summary");
   EXPECT_EQ(m["otguard"]["scan"]["files"], 3);
@@ -128,6 +130,8 @@ TEST(RunScanTest, ScansAndReportsInTheEnvelope) {
   EXPECT_EQ(lines[0]["otguard"]["severity"], "low");
   EXPECT_EQ(lines[1]["event"]["dataset"], "otguard.scan.summary");
   EXPECT_EQ(lines[1]["host"]["name"], "hmi-01");
+  EXPECT_EQ(lines[1]["@timestamp"], summary->finished.Rfc3339());  // the summary's own time
+  EXPECT_LE(lines[0]["@timestamp"].get<std::string>(), lines[1]["@timestamp"].get<std::string>());
 }
 
 TEST(RunScanTest, AQuarantineThatCannotBeOpenedIsAnError) {

@@ -24,9 +24,7 @@ class JsonReporter : public ScanReporter {
   void OnProblem(const FileProblem& problem) override {
     Line(ProblemEvent(problem, options_.host, EventTime::Now()));
   }
-  void Finish(const ScanSummary& summary) override {
-    Line(SummaryEvent(summary, options_.host, EventTime::Now()));
-  }
+  void Finish(const ScanSummary& summary) override { Line(SummaryEvent(summary, options_.host)); }
   Status OutputStatus() const override { return status_; }
 
  private:

@@ -8,7 +8,6 @@
 
 #include "otguard/base/bytes.h"
 #include "otguard/base/event.h"
-#include "otguard/base/time_format.h"
 #include "otguard/platform/crypto.h"
 #include "otguard/platform/files.h"
 #include "otguard/platform/folders.h"
@@ -71,8 +70,9 @@ void RemoveEntry(const std::string& entry_dir) {
   (void)platform::RemoveEmptyDirectory(entry_dir);
 }
 
-std::string CompactUtcNow() {
-  std::string t = NowRfc3339Utc();  // 2024-05-01T12:00:00.123Z
+// The time part of an entry's id: a store lists oldest first by name.
+std::string CompactUtc(EventTime at) {
+  std::string t = at.Rfc3339();  // 2024-05-01T12:00:00.123Z
   std::string out;
   for (char c : t.substr(0, 19)) {
     if (c != '-' && c != ':') out += c;
@@ -99,7 +99,7 @@ std::string QuarantineRecordToJson(const QuarantineRecord& r) {
       {"rules", r.rules},
       {"host", r.host},
       {"user", r.user},
-      {"quarantined_at", r.quarantined_at},
+      {"quarantined_at", r.quarantined_at.Rfc3339()},
       {"encoding", r.encoding},
   };
   return j.dump(2) + "\n";
@@ -116,15 +116,16 @@ Json QuarantineEntryRecord(const QuarantineRecord& r, EventTime time) {
   e["file"] = {{"path", r.original_path}, {"size", r.size}};
   if (!hash.empty()) e["file"]["hash"] = hash;
   if (!r.user.empty()) e["user"] = {{"name", r.user}};
-  e["otguard"]["quarantine"] = {{"id", r.id}, {"rules", r.rules}, {"at", r.quarantined_at}};
+  e["otguard"]["quarantine"] = {
+      {"id", r.id}, {"rules", r.rules}, {"at", r.quarantined_at.Rfc3339()}};
   return e;
 }
 
 std::string QuarantineEntryText(const QuarantineRecord& r) {
   std::string rules;
   for (const auto& name : r.rules) rules += (rules.empty() ? "" : ",") + name;
-  return r.id + "  " + r.quarantined_at + "  " + std::to_string(r.size) + " bytes  " + rules +
-         "  " + r.original_path + "\n";
+  return r.id + "  " + r.quarantined_at.Rfc3339() + "  " + std::to_string(r.size) + " bytes  " +
+         rules + "  " + r.original_path + "\n";
 }
 
 Result<QuarantineRecord> QuarantineRecordFromJson(const std::string& text) {
@@ -149,7 +150,11 @@ Result<QuarantineRecord> QuarantineRecordFromJson(const std::string& text) {
     r.rules = j.value("rules", std::vector<std::string>{});
     r.host = j.value("host", "");
     r.user = j.value("user", "");
-    r.quarantined_at = j.value("quarantined_at", "");
+    auto at = EventTime::ParseRfc3339(j.at("quarantined_at").get<std::string>());
+    if (!at) {
+      return Unexpected(Corrupt("quarantine metadata: " + std::string(at.error().message())));
+    }
+    r.quarantined_at = *at;
     r.encoding = j.value("encoding", "");
     if (r.encoding != "xor-a5") return Unexpected(Corrupt("unknown encoding " + r.encoding));
     return r;
@@ -180,9 +185,10 @@ std::string QuarantineStore::DefaultDir() {
   return env.empty() ? platform::JoinPath(platform::ProgramDataDir(), "quarantine") : env;
 }
 
-Result<std::string> QuarantineStore::NewEntryDir(const std::string& sha256_hex, std::string* id) {
+Result<std::string> QuarantineStore::NewEntryDir(const std::string& sha256_hex, EventTime at,
+                                                 std::string* id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::string base = CompactUtcNow() + "-" + sha256_hex.substr(0, 12);
+  std::string base = CompactUtc(at) + "-" + sha256_hex.substr(0, 12);
   for (int i = 0; i < 1000; ++i) {
     std::string candidate = i == 0 ? base : base + "-" + std::to_string(i);
     std::string path = platform::JoinPath(dir_, candidate);
@@ -221,9 +227,10 @@ Result<QuarantineRecord> QuarantineStore::Add(const std::string& path,
   record.rules = rules;
   record.host = platform::HostName();
   record.user = platform::CurrentUserName();
-  record.quarantined_at = NowRfc3339Utc();
+  record.quarantined_at = EventTime::Now();
 
-  OTGUARD_ASSIGN_OR_RETURN(std::string entry, NewEntryDir(record.sha256, &record.id));
+  OTGUARD_ASSIGN_OR_RETURN(std::string entry,
+                           NewEntryDir(record.sha256, record.quarantined_at, &record.id));
   Status s = [&]() -> Status {
     std::string content_path = platform::JoinPath(entry, kContentName);
     OTGUARD_ASSIGN_OR_RETURN(auto content, platform::NewFile::Create(content_path));

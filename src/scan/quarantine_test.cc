@@ -47,6 +47,13 @@ TEST_F(QuarantineTest, RoundTripIsByteIdenticalWithModeAndTimes) {
   EXPECT_FALSE(platform::PathExists(path));
   EXPECT_EQ(record->size, content_.size());
   EXPECT_EQ(record->rules, std::vector<std::string>{"Eicar-Test-Signature"});
+  // One clock reading names the entry and dates it: "20240501T120000Z-..." at 2024-05-01T12:00:00.
+  std::string at = record->quarantined_at.Rfc3339();
+  EXPECT_EQ(record->id.substr(0, 16), at.substr(0, 4) + at.substr(5, 2) + at.substr(8, 2) + "T" +
+                                          at.substr(11, 2) + at.substr(14, 2) + at.substr(17, 2) +
+                                          "Z")
+      << record->id << " " << at;
+  EXPECT_EQ(store_->Get(record->id)->quarantined_at.Rfc3339(), at);  // as stored in metadata.json
 
   auto restored = store_->Restore(record->id, std::nullopt);
   ASSERT_TRUE(restored.has_value()) << restored.error().ToString();
@@ -134,10 +141,18 @@ TEST(QuarantineRecordJsonTest, RoundTripAndGarbage) {
   r.mode = 0644;
   r.sha256 = "00ff";
   r.rules = {"A", "B"};
-  auto back = QuarantineRecordFromJson(QuarantineRecordToJson(r));
+  r.quarantined_at = EventTime::FromNanos(1704067200123000000LL);
+  std::string json = QuarantineRecordToJson(r);
+  EXPECT_NE(json.find("\"quarantined_at\": \"2024-01-01T00:00:00.123Z\""), std::string::npos)
+      << json;
+  auto back = QuarantineRecordFromJson(json);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->original_path, "/x/y");
   EXPECT_EQ(back->rules, r.rules);
+  EXPECT_EQ(back->quarantined_at, r.quarantined_at);
+  std::string bad_time = json;
+  bad_time.replace(bad_time.find("2024-01-01T"), 4, "yyyy");
+  EXPECT_EQ(QuarantineRecordFromJson(bad_time).error().code(), StatusCode::kCorrupt);
   EXPECT_EQ(QuarantineRecordFromJson("{").error().code(), StatusCode::kCorrupt);
   EXPECT_EQ(QuarantineRecordFromJson("{\"id\": 3}").error().code(), StatusCode::kCorrupt);
 }
@@ -150,7 +165,7 @@ TEST(QuarantineRecordJsonTest, EntryRecordIsInTheEnvelope) {
   r.sha256 = std::string(64, 'a');
   r.rules = {"Eicar-Test-Signature"};
   r.host = "hmi-01";
-  r.quarantined_at = "2024-01-01T00:00:00.000Z";
+  r.quarantined_at = EventTime::FromNanos(1704067200000000000LL);
   nlohmann::json e = QuarantineEntryRecord(r, EventTime::FromNanos(0));
   EXPECT_EQ(e["@timestamp"], "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(e["event"]["kind"], "state");

@@ -247,6 +247,7 @@ Result<ScanSummary> Scan(std::span<const std::string> roots, const Engines& engi
   ScanSummary summary = reporter.summary();
   summary.threads = threads;
   summary.seconds = platform::MonotonicSeconds() - start;
+  summary.finished = EventTime::Now();
   return summary;
 }
 

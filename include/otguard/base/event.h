@@ -30,6 +30,15 @@ std::string_view OtguardVersion();
 
 // A point in time for a record: nanoseconds since the Unix epoch, UTC. Records show it as
 // RFC 3339 with milliseconds; the nanoseconds stay for ordering and arithmetic.
+//
+// Which times are EventTime: the moment something was observed or decided, the time a record
+// is about. Snapshots, reports and summaries carry one (host::Inventory::taken_at,
+// host::AuditFacts/AuditReport::taken_at, host::HuntSummary::time, scan::ScanSummary::finished,
+// scan::QuarantineRecord::quarantined_at) and every record's `@timestamp` is taken from it, never
+// converted in a record builder. Not EventTime, on purpose: the OS's facts about files and
+// processes (platform's mtime_ns, atime_ns, start_time_ns: attributes of a thing, kept as the OS
+// gives them, not moments otguard observed) and nba's packet time `Micros` (the engine's unit;
+// an alert converts it once, EventTime::FromMicros in src/nba/alert.cc).
 class EventTime {
  public:
   EventTime() = default;
@@ -37,6 +46,10 @@ class EventTime {
   static EventTime FromSystemClock(std::chrono::system_clock::time_point t);
   static EventTime FromNanos(int64_t ns_since_epoch) { return EventTime(ns_since_epoch); }
   static EventTime FromMicros(int64_t us_since_epoch) { return EventTime(us_since_epoch * 1000); }
+  // The inverse of Rfc3339() for UTC: "YYYY-MM-DDTHH:MM:SS[.fraction]Z", any number of
+  // fraction digits (those past nanoseconds are dropped). InvalidArgument for anything else: an
+  // offset other than Z, an impossible date, a time outside what EventTime holds (1678-2261).
+  static Result<EventTime> ParseRfc3339(std::string_view text);
 
   int64_t nanos() const { return ns_; }
   // "2026-11-27T05:30:00.123Z" (floored to the millisecond, also before 1970).

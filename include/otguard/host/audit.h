@@ -45,7 +45,7 @@ struct AuditFinding {
 };
 
 struct AuditReport {
-  int64_t taken_at_ns = 0;
+  EventTime taken_at;  // the facts' time: the `@timestamp` of every record
   std::string host_name;
   std::optional<platform::OsVersion> os;
   std::string family;  // "windows" or "linux": which checks applied
@@ -85,7 +85,7 @@ struct PacketFilterFacts {
 struct AuditFacts {
   AuditFacts();
 
-  int64_t taken_at_ns = 0;
+  EventTime taken_at;  // when collection began
   std::string host_name;
   std::string family;  // "windows" or "linux"; decides which checks apply
   std::string root;    // --root: file facts come from this tree, live facts are not collected

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "otguard/base/event.h"
 #include "otguard/base/status.h"
 #include "otguard/platform/autoruns.h"
 #include "otguard/platform/interfaces.h"
@@ -48,7 +49,7 @@ struct ImageInfo {
 };
 
 struct Inventory {
-  int64_t taken_at_ns = 0;
+  EventTime taken_at;  // when collection began: the `@timestamp` of every record
   std::string host_name;
   std::optional<platform::OsVersion> os;
   std::vector<platform::ProcessInfo> processes;        // sorted by pid

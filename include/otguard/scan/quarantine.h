@@ -39,7 +39,7 @@ struct QuarantineRecord {
   std::vector<std::string> rules;
   std::string host;
   std::string user;
-  std::string quarantined_at;  // RFC 3339 UTC
+  EventTime quarantined_at;  // also the start of `id`; metadata.json holds it as RFC 3339
   std::string encoding = "xor-a5";
 };
 
@@ -69,7 +69,7 @@ class QuarantineStore {
 
  private:
   explicit QuarantineStore(std::string dir) : dir_(std::move(dir)) {}
-  Result<std::string> NewEntryDir(const std::string& sha256_hex, std::string* id);
+  Result<std::string> NewEntryDir(const std::string& sha256_hex, EventTime at, std::string* id);
   std::string dir_;
   std::mutex mutex_;  // serializes the choice of new ids
 };

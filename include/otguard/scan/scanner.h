@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "otguard/base/event.h"
 #include "otguard/base/status.h"
 #include "otguard/platform/crypto.h"
 #include "otguard/platform/files.h"
@@ -101,6 +102,7 @@ struct ScanSummary {
   uint64_t skipped = 0;
   double seconds = 0;
   unsigned threads = 0;
+  EventTime finished;  // when the last file was done: the summary record's `@timestamp`
 };
 
 // Scans `roots` with `engines`. Results go to `observer` as they come. Fails only when the
