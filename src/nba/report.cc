@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "otguard/base/time_format.h"
+#include "otguard/base/event.h"
 #include "otguard/nba/analysis.h"
 
 namespace otguard::nba {
@@ -11,7 +11,7 @@ namespace {
 using nlohmann::json;
 using PortKey = std::pair<Transport, uint16_t>;
 
-std::string Iso(Micros us) { return Rfc3339UtcFromNs(us * 1000); }
+std::string Iso(Micros us) { return EventTime::FromMicros(us).Rfc3339(); }
 
 std::string PortName(const PortKey& k) {
   return std::string(TransportName(k.first)) + "/" + std::to_string(k.second);

@@ -5,13 +5,13 @@
 #include <map>
 #include <set>
 
-#include "otguard/base/time_format.h"
+#include "otguard/base/event.h"
 #include "otguard/nba/report.h"
 
 namespace otguard::nba {
 namespace {
 
-std::string Iso(Micros us) { return Rfc3339UtcFromNs(us * 1000); }
+std::string Iso(Micros us) { return EventTime::FromMicros(us).Rfc3339(); }
 
 // Times in the story: the time of day when everything happened on one day (the headline gives
 // the date), else the full timestamp.
