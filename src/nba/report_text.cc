@@ -242,8 +242,10 @@ std::string NodeName(const PropagationGraph& g, const IpAddress& ip) {
 
 std::string Headline(const AnalysisResult& r) {
   size_t attacked = 0, infected = 0, miners = 0;
+  // Patient zero is where the attack came from, even when a host it infected attacks it back.
+  const IpAddress* zero = r.graph.patient_zero.empty() ? nullptr : &r.graph.patient_zero.front();
   for (const auto& [ip, n] : r.graph.nodes) {
-    attacked += n.first_attacked != 0;
+    attacked += n.first_attacked != 0 && !(zero && ip == *zero);
     infected += n.infected;
     miners += n.notes.contains("miner");
   }

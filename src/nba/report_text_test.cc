@@ -122,6 +122,20 @@ TEST(ReportTextTest, StoryComesInOrderWithTheFactsOfTheGraph) {
   LineWith(s, "  22:14:00.000  10.0.0.3: exploited by HMI-02\n");
 }
 
+// A host the worm reached attacks patient zero back (WannaCry's newly infected hosts scan the
+// whole subnet): patient zero is still where it began, not one more victim.
+TEST(ReportTextTest, PatientZeroAttackedBackIsNotCountedAsAVictim) {
+  AnalysisResult r = Outbreak();
+  AddEdge(r.graph, kB, kA, "exploit", 50);
+  std::string s = IncidentSummaryText(r);
+  EXPECT_EQ(
+      s.rfind("What happened: 2 hosts attacked over the network from patient zero PZ-01, 1 of "
+              "them infected; 1 host mining\n",
+              0),
+      0u)
+      << s;
+}
+
 TEST(ReportTextTest, OneLinePerKindOfActivityWithItsServicePort) {
   std::string s = IncidentSummaryText(Outbreak());
   // Two rules of one family are one line, named by what their messages share.
