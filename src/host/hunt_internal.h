@@ -40,6 +40,11 @@ std::string_view DirPart(std::string_view path, bool windows);
 // [A-Za-z0-9.-] with a dot, trimmed of dots.
 std::vector<std::string> DomainTokens(std::string_view text);
 
+// URLs in free text, as their match keys (ioc_values.h UrlMatchKey): "scheme://..." runs, and
+// "host/path" runs without a scheme (curl and wget take those) as http(s). A run ends at
+// white space, quotes, '<', '>', '`', '|', '^'; trailing ". , ; : ! ) ] }" are not part of it.
+std::vector<std::string> UrlKeys(std::string_view text);
+
 // True when `domain` (lower case) is `pattern` or, for "*.zone", is under zone (or the zone).
 bool DomainMatches(std::string_view pattern, std::string_view domain);
 

@@ -9,6 +9,7 @@
 
 #include "host/hunt_internal.h"
 #include "host/inventory_internal.h"
+#include "host/ioc_values.h"
 #include "otguard/base/ip_text.h"
 
 namespace otguard::host {
@@ -401,16 +402,25 @@ struct Matcher {
         Add(ind, "socket", "connection " + name + Owner(e), SocketFields(e), c.take());
       }
     }
-    if (!ind.domains.empty()) Domains(ind);
+    if (!ind.domains.empty() || !ind.urls.empty()) Texts(ind);
   }
 
-  // Domains in the texts a host keeps: command lines, autoruns, service commands, hosts file.
-  void Domains(const Indicator& ind) {
+  // Domains and URLs in the texts a host keeps: command lines, autoruns, service commands;
+  // domains also in the hosts file. A URL matches only as the whole URL (ioc.h).
+  void Texts(const Indicator& ind) {
+    std::vector<std::string> url_keys;
+    for (const std::string& u : ind.urls) url_keys.push_back(ioc_internal::UrlMatchKey(u));
     auto found = [&](std::string_view text) -> std::optional<std::string> {
       for (const std::string& token : internal::DomainTokens(text)) {
         for (const std::string& d : ind.domains) {
           if (internal::DomainMatches(d, token))
             return "'" + token + "' matches domain '" + d + "'";
+        }
+      }
+      if (url_keys.empty()) return std::nullopt;
+      for (const std::string& key : internal::UrlKeys(text)) {
+        for (size_t i = 0; i < url_keys.size(); ++i) {
+          if (key == url_keys[i]) return "URL '" + ind.urls[i] + "' is in it";
         }
       }
       return std::nullopt;
@@ -445,7 +455,8 @@ struct Matcher {
       }
     }
     size_t line_no = 0, start = 0;
-    std::string_view hosts = snap.hosts_file;
+    // The hosts file names hosts, not URLs.
+    std::string_view hosts = ind.domains.empty() ? std::string_view() : snap.hosts_file;
     while (start < hosts.size()) {
       size_t end = hosts.find('\n', start);
       std::string_view line = hosts.substr(start, end == hosts.npos ? hosts.npos : end - start);

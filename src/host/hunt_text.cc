@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "host/hunt_internal.h"
+#include "host/ioc_values.h"
 
 namespace otguard::host::internal {
 namespace {
@@ -156,6 +157,46 @@ std::vector<std::string> DomainTokens(std::string_view text) {
     }
   }
   return tokens;
+}
+
+std::vector<std::string> UrlKeys(std::string_view text) {
+  auto ends_run = [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' ||
+           c == '|' || c == '^';
+  };
+  std::vector<std::string> keys;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && ends_run(text[i])) ++i;
+    size_t start = i;
+    while (i < text.size() && !ends_run(text[i])) ++i;
+    std::string_view run = text.substr(start, i - start);
+    while (!run.empty() && std::string_view(".,;:!)]}").find(run.back()) != std::string_view::npos)
+      run.remove_suffix(1);
+    // A URL may follow other text in one run ("--url=http://..."): start at its scheme.
+    size_t scheme_end = run.find("://");
+    std::string candidate;
+    if (scheme_end != std::string_view::npos) {
+      size_t scheme_start = scheme_end;
+      while (scheme_start > 0 && (std::isalnum(static_cast<unsigned char>(run[scheme_start - 1])) ||
+                                  run[scheme_start - 1] == '+' || run[scheme_start - 1] == '.' ||
+                                  run[scheme_start - 1] == '-')) {
+        --scheme_start;
+      }
+      candidate = std::string(run.substr(scheme_start));
+    } else if (size_t slash = run.find('/'); slash != std::string_view::npos && slash > 0 &&
+                                             run.substr(0, slash).find('.') != std::string::npos) {
+      size_t host_start = run.find_last_of("=,", slash);
+      host_start = host_start == std::string_view::npos ? 0 : host_start + 1;
+      candidate = "http://" + std::string(run.substr(host_start));
+    }
+    if (candidate.empty()) continue;
+    if (auto normal = ioc_internal::NormalizeUrl(candidate)) {
+      keys.push_back(ioc_internal::UrlMatchKey(*normal));
+    }
+  }
+  return keys;
 }
 
 bool DomainMatches(std::string_view pattern, std::string_view domain) {

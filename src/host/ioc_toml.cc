@@ -39,6 +39,7 @@ enum class Check {
   kPorts,
   kAddresses,
   kDomains,
+  kUrls,
   kMd5,
   kSha1,
   kSha256,
@@ -78,6 +79,7 @@ const ConditionKey kConditionKeys[] = {
     {"ports", kL | kE, Check::kPorts, true},
     {"addresses", kE, Check::kAddresses, true, &I::addresses},
     {"domains", kE, Check::kDomains, true, &I::domains},
+    {"urls", kE, Check::kUrls, true, &I::urls},
     {"md5", kF | kP | kS | kA, Check::kMd5, true, &I::md5},
     {"sha1", kF | kP | kS | kA, Check::kSha1, true, &I::sha1},
     {"sha256", kF | kP | kS | kA, Check::kSha256, true, &I::sha256},
@@ -311,6 +313,9 @@ Status PackReader::ReadCondition(const ConditionKey& key, const toml::node& node
       case Check::kDomains:
         normal = ioc_internal::NormalizeDomain(values[i]);
         break;
+      case Check::kUrls:
+        normal = ioc_internal::NormalizeUrl(values[i]);
+        break;
       case Check::kMd5:
         normal = ioc_internal::NormalizeHash(values[i], 32);
         break;
@@ -403,6 +408,15 @@ Status PackReader::ReadIndicator(const toml::table& table, Indicator* out) {
     return Error(table.source(), "indicator '" + out->id +
                                      "' has no condition that selects objects (only not_* "
                                      "conditions, flags or nothing)");
+  }
+  // Domains and URLs are looked for in texts, ports and addresses in connections: one
+  // indicator with both would match either, which is wider than the AND it reads as.
+  const bool texts = !out->domains.empty() || !out->urls.empty();
+  if (texts && (!out->ports.empty() || !out->addresses.empty() || !out->protocol.empty())) {
+    return Error(table.source(), "indicator '" + out->id +
+                                     "': domains and urls (looked for in command lines) cannot "
+                                     "be combined with ports, addresses or protocol (looked for "
+                                     "in connections); make two indicators");
   }
   return Status::Ok();
 }

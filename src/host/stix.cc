@@ -6,9 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "host/ioc_values.h"
 #include "host/stix_pattern.h"
@@ -26,12 +28,24 @@ using stix::ObservationExpr;
 constexpr size_t kMaxAlternatives = 256;  // of one observation's comparisons, after expansion
 
 // Which condition of ours a comparison sets.
-enum class Slot { kFileName, kMd5, kSha1, kSha256, kAddress, kDomain, kPort, kProtocol };
+enum class Slot {
+  kFileName,
+  kMd5,
+  kSha1,
+  kSha256,
+  kAddress,
+  kDomain,
+  kUrl,
+  kPort,
+  kProtocol,
+  kRefType  // network-traffic:dst_ref.type: checked against the value, never a condition itself
+};
 
 struct Condition {
   std::string object;  // the STIX object type it is about ("file", "network-traffic")
   Slot slot;
   std::vector<std::string> values;  // kPort: decimal numbers
+  std::string ref;                  // network-traffic: "dst" or "src" for *_ref properties
 };
 
 // A comparison mapped, or why not.
@@ -63,54 +77,30 @@ std::string OneLine(std::string_view s, size_t max) {
 
 Mapped Unsupported(std::string reason) { return Mapped{{}, std::move(reason)}; }
 
+// A domain-name value: '=' compares literally, so "*.evil.example" names no zone.
+Result<std::string> LiteralDomain(const std::string& text) {
+  if (text.find_first_of("*?") != std::string::npos) {
+    return Unexpected(InvalidArgument("'" + OneLine(text, 80) +
+                                      "' under = is a literal name, not a zone wildcard; it "
+                                      "would widen to every name under the zone"));
+  }
+  return ioc_internal::NormalizeDomain(text);
+}
+
 // An address or a domain, as the value of an address-like property.
-Mapped HostCondition(const std::string& object, const std::string& host, bool domain_allowed) {
+Mapped HostCondition(const std::string& object, const std::string& host, bool domain_allowed,
+                     const std::string& ref = "") {
   if (auto address = ioc_internal::NormalizeAddress(host)) {
-    return Mapped{{Condition{object, Slot::kAddress, {*address}}}, ""};
+    return Mapped{{Condition{object, Slot::kAddress, {*address}, ref}}, ""};
   }
   if (domain_allowed) {
-    if (auto domain = ioc_internal::NormalizeDomain(host)) {
-      return Mapped{{Condition{object, Slot::kDomain, {*domain}}}, ""};
-    }
+    auto domain = LiteralDomain(host);
+    if (domain) return Mapped{{Condition{object, Slot::kDomain, {*domain}, ref}}, ""};
+    if (host.find('*') != std::string::npos)
+      return Unsupported(std::string(domain.error().message()));
   }
   return Unsupported("'" + OneLine(host, 80) + "' is not a valid " +
                      (domain_allowed ? "address or domain" : "address"));
-}
-
-// url:value: the host (address or domain) and, for an address, an explicit port. The path and
-// query are not conditions of ours; the docs say the import keeps the host only.
-Mapped UrlCondition(const std::string& url) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return Unsupported("URL without scheme://");
-  std::string_view rest = std::string_view(url).substr(scheme + 3);
-  rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (size_t at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
-  std::string host;
-  std::string_view port;
-  if (rest.starts_with('[')) {
-    size_t close = rest.find(']');
-    if (close == std::string_view::npos) return Unsupported("URL with an unclosed '['");
-    host = std::string(rest.substr(1, close - 1));
-    if (rest.size() > close + 1) {
-      if (rest[close + 1] != ':') return Unsupported("URL with text after ']'");
-      port = rest.substr(close + 2);
-    }
-  } else {
-    size_t colon = rest.find(':');
-    host = std::string(rest.substr(0, colon));
-    if (colon != std::string_view::npos) port = rest.substr(colon + 1);
-  }
-  Mapped mapped = HostCondition("url", Lower(host), true);
-  if (!mapped.reason.empty() || port.empty()) return mapped;
-  if (mapped.conditions[0].slot == Slot::kDomain) return mapped;  // domains do not pair with ports
-  uint32_t n = 0;
-  for (char c : port) {
-    if (c < '0' || c > '9' || n > 65535) return Unsupported("URL with a bad port");
-    n = n * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (n < 1 || n > 65535) return Unsupported("URL with a bad port");
-  mapped.conditions.push_back(Condition{"url", Slot::kPort, {std::to_string(n)}});
-  return mapped;
 }
 
 Mapped MapValue(const std::string& object, const std::string& property, const std::string& op,
@@ -133,7 +123,7 @@ Mapped MapValue(const std::string& object, const std::string& property, const st
     }
     auto hash = ioc_internal::NormalizeHash(v.value, it->second.second);
     if (!hash) return Unsupported(std::string(hash.error().message()));
-    return Mapped{{Condition{object, it->second.first, {*hash}}}, ""};
+    return Mapped{{Condition{object, it->second.first, {*hash}, ""}}, ""};
   }
   if (object == "file" && property == "name") {
     if (!string) return need_string();
@@ -150,7 +140,7 @@ Mapped MapValue(const std::string& object, const std::string& property, const st
     }
     if (Status s = ioc_internal::CheckGlob(glob); !s.ok())
       return Unsupported(std::string(s.message()));
-    return Mapped{{Condition{object, Slot::kFileName, {glob}}}, ""};
+    return Mapped{{Condition{object, Slot::kFileName, {glob}, ""}}, ""};
   }
   if ((object == "ipv4-addr" || object == "ipv6-addr") && property == "value") {
     if (!string) return need_string();
@@ -158,17 +148,30 @@ Mapped MapValue(const std::string& object, const std::string& property, const st
   }
   if (object == "domain-name" && property == "value") {
     if (!string) return need_string();
-    auto domain = ioc_internal::NormalizeDomain(v.value);
+    auto domain = LiteralDomain(v.value);
     if (!domain) return Unsupported(std::string(domain.error().message()));
-    return Mapped{{Condition{object, Slot::kDomain, {*domain}}}, ""};
+    return Mapped{{Condition{object, Slot::kDomain, {*domain}, ""}}, ""};
   }
   if (object == "url" && property == "value") {
+    // The whole URL, never its host: a URL on a shared host (code hosting, a CDN, a paste
+    // site) must not turn into the host.
     if (!string) return need_string();
-    return UrlCondition(v.value);
+    auto url = ioc_internal::NormalizeUrl(v.value);
+    if (!url) return Unsupported(std::string(url.error().message()));
+    return Mapped{{Condition{object, Slot::kUrl, {*url}, ""}}, ""};
   }
-  if (object == "network-traffic" && property == "dst_ref.value") {
+  if (object == "network-traffic" && (property == "dst_ref.value" || property == "src_ref.value")) {
     if (!string) return need_string();
-    return HostCondition(object, Lower(v.value), op != "ISSUBSET");
+    return HostCondition(object, Lower(v.value), op != "ISSUBSET", property.substr(0, 3));
+  }
+  if (object == "network-traffic" && (property == "dst_ref.type" || property == "src_ref.type")) {
+    // MISP writes every address as [... dst_ref.type = 'ipv4-addr' AND dst_ref.value = 'X']:
+    // the type is kept to be checked against the value (TermToIndicator).
+    const std::string type = Lower(v.value);
+    if (!string || (type != "ipv4-addr" && type != "ipv6-addr" && type != "domain-name")) {
+      return Unsupported(property + " must be 'ipv4-addr', 'ipv6-addr' or 'domain-name'");
+    }
+    return Mapped{{Condition{object, Slot::kRefType, {type}, property.substr(0, 3)}}, ""};
   }
   if (object == "network-traffic" && property == "dst_port") {
     if (v.type != Literal::Type::kInt) return Unsupported("dst_port needs an integer");
@@ -176,14 +179,14 @@ Mapped MapValue(const std::string& object, const std::string& property, const st
         std::stoi(v.value) > 65535) {
       return Unsupported("dst_port " + v.value + " is not 1..65535");
     }
-    return Mapped{{Condition{object, Slot::kPort, {std::to_string(std::stoi(v.value))}}}, ""};
+    return Mapped{{Condition{object, Slot::kPort, {std::to_string(std::stoi(v.value))}, ""}}, ""};
   }
   if (object == "network-traffic" && property.starts_with("protocols[")) {
     std::string protocol = Lower(v.value);
     if (!string || (protocol != "tcp" && protocol != "udp")) {
       return Unsupported("only the protocols tcp and udp are conditions");
     }
-    return Mapped{{Condition{object, Slot::kProtocol, {protocol}}}, ""};
+    return Mapped{{Condition{object, Slot::kProtocol, {protocol}, ""}}, ""};
   }
   return Unsupported("property " + object + ":" + property + " is not supported");
 }
@@ -194,10 +197,11 @@ Mapped MapComparison(const Comparison& c) {
   const std::string object = c.path.type;
   const std::string property = c.path.Property();
   const bool address = (object == "ipv4-addr" || object == "ipv6-addr") && property == "value";
-  const bool supported_op =
-      c.op == "=" || c.op == "IN" || (c.op == "LIKE" && object == "file" && property == "name") ||
-      (c.op == "ISSUBSET" &&
-       (address || (object == "network-traffic" && property == "dst_ref.value")));
+  const bool ref_value =
+      object == "network-traffic" && (property == "dst_ref.value" || property == "src_ref.value");
+  const bool supported_op = c.op == "=" || c.op == "IN" ||
+                            (c.op == "LIKE" && object == "file" && property == "name") ||
+                            (c.op == "ISSUBSET" && (address || ref_value));
   if (!supported_op) return Unsupported("operator " + c.op + " is not supported here");
   Mapped out;
   for (const Literal& v : c.values) {
@@ -205,9 +209,6 @@ Mapped MapComparison(const Comparison& c) {
     if (!one.reason.empty()) return one;
     if (c.op == "ISSUBSET" && one.conditions[0].values[0].find('/') == std::string::npos) {
       return Unsupported("ISSUBSET needs an address/prefix");
-    }
-    if (c.values.size() > 1 && one.conditions.size() > 1) {
-      return Unsupported("IN with URLs that carry ports cannot be expressed");
     }
     if (out.conditions.empty()) {
       out = std::move(one);
@@ -261,21 +262,64 @@ bool IsFileSlot(Slot s) {
   return s == Slot::kFileName || s == Slot::kMd5 || s == Slot::kSha1 || s == Slot::kSha256;
 }
 
+// The type an address or domain value has, as a STIX object type.
+std::string ValueType(Slot slot, const std::string& value) {
+  if (slot == Slot::kDomain) return "domain-name";
+  return value.find(':') != std::string::npos ? "ipv6-addr" : "ipv4-addr";
+}
+
+// MISP's dst_ref.type / src_ref.type tests: redundant when they agree with every value of
+// the same reference, and then dropped; otherwise the alternative cannot be expressed.
+std::string CheckRefTypes(std::vector<Condition>* conditions) {
+  std::map<std::string, std::vector<std::string>> types;  // ref -> allowed types
+  for (const Condition& c : *conditions) {
+    if (c.slot == Slot::kRefType)
+      types[c.ref].insert(types[c.ref].end(), c.values.begin(), c.values.end());
+  }
+  for (const auto& [ref, allowed] : types) {
+    bool has_value = false;
+    for (const Condition& c : *conditions) {
+      if (c.ref != ref || (c.slot != Slot::kAddress && c.slot != Slot::kDomain)) continue;
+      has_value = true;
+      for (const std::string& v : c.values) {
+        std::string type = ValueType(c.slot, v);
+        if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
+          return ref + "_ref.type does not allow '" + v + "' (a " + type + ")";
+        }
+      }
+    }
+    if (!has_value)
+      return ref + "_ref.type without " + ref + "_ref.value would match every connection";
+  }
+  std::erase_if(*conditions, [](const Condition& c) { return c.slot == Slot::kRefType; });
+  return "";
+}
+
 // Builds the indicator of one AND term, or says why it cannot be expressed.
-std::string TermToIndicator(const std::vector<Condition>& conditions, Indicator* out) {
+std::string TermToIndicator(std::vector<Condition> conditions, Indicator* out) {
+  if (std::string why = CheckRefTypes(&conditions); !why.empty()) return why;
   std::map<Slot, std::vector<std::string>> slots;
+  std::set<std::string> refs;
   const std::string& object = conditions[0].object;
   for (const Condition& c : conditions) {
     if (c.object != object) {
       return "AND across " + object + " and " + c.object +
              " objects cannot be expressed (our indicators describe one object)";
     }
+    if (!c.ref.empty()) refs.insert(c.ref);
     auto [it, added] = slots.emplace(c.slot, c.values);
     // The same condition twice under AND: equal single values are one condition; anything
     // else would turn the AND into our OR of values.
     if (!added && !(it->second.size() == 1 && it->second == c.values)) {
       return "two values for one property joined by AND cannot be expressed";
     }
+  }
+  if (refs.size() > 1) {
+    return "both ends of the traffic (src_ref and dst_ref) cannot be expressed: an indicator "
+           "names the remote end only";
+  }
+  if (refs.contains("src") && slots.contains(Slot::kPort)) {
+    return "dst_port of traffic from an address is a port of this host, not of the remote end";
   }
   const bool file = IsFileSlot(slots.begin()->first);
   out->kind = file ? IndicatorKind::kFile : IndicatorKind::kRemoteEndpoint;
@@ -299,6 +343,9 @@ std::string TermToIndicator(const std::vector<Condition>& conditions, Indicator*
       case Slot::kDomain:
         out->domains = values;
         break;
+      case Slot::kUrl:
+        out->urls = values;
+        break;
       case Slot::kProtocol:
         out->protocol = values[0];
         break;
@@ -306,13 +353,19 @@ std::string TermToIndicator(const std::vector<Condition>& conditions, Indicator*
         for (const std::string& p : values)
           out->ports.push_back(static_cast<uint16_t>(std::stoi(p)));
         break;
+      case Slot::kRefType:
+        break;
     }
   }
   if (!out->domains.empty() && (!out->ports.empty() || !out->addresses.empty())) {
     return "a domain together with a port or address cannot be expressed";
   }
-  if (!file && out->ports.empty() && out->addresses.empty() && out->domains.empty()) {
+  if (!file && out->ports.empty() && out->addresses.empty() && out->domains.empty() &&
+      out->urls.empty()) {
     return "a protocol alone would match every connection";
+  }
+  if (!out->domains.empty() && !out->protocol.empty()) {
+    return "a domain together with a protocol cannot be expressed";
   }
   return "";
 }
@@ -362,11 +415,20 @@ class Importer {
     }
   }
 
-  void Observation(const ObservationExpr& e) {
+  void Observation(const ObservationExpr& e) { TopAlternatives(e.comparison); }
+
+  // The alternatives of the top-level OR one at a time: one that explodes under expansion is
+  // left out alone, and every exact one beside it is kept (APT1's thousand MD5s OR'ed with a
+  // names-and-sizes-and-times alternative).
+  void TopAlternatives(const ComparisonExpr& expr) {
+    if (expr.kind == ComparisonExpr::Kind::kOr) {
+      for (const ComparisonExpr& child : expr.children) TopAlternatives(child);
+      return;
+    }
     std::vector<Term> terms;
-    if (!Expand(e.comparison, &terms)) {
-      Report(Text(e.begin, e.end), "more than " + std::to_string(kMaxAlternatives) +
-                                       " alternatives after expanding AND over OR");
+    if (!Expand(expr, &terms)) {
+      Report(Text(expr.begin, expr.end), "more than " + std::to_string(kMaxAlternatives) +
+                                             " alternatives after expanding AND over OR");
       return;
     }
     for (const Term& term : terms) {
@@ -401,7 +463,8 @@ class Importer {
   void Add(Indicator indicator) {
     auto single = [](const Indicator& i) {
       int n = !i.names.empty() + !i.md5.empty() + !i.sha1.empty() + !i.sha256.empty() +
-              !i.addresses.empty() + !i.domains.empty() + !i.ports.empty() + !i.protocol.empty();
+              !i.addresses.empty() + !i.domains.empty() + !i.urls.empty() + !i.ports.empty() +
+              !i.protocol.empty();
       return n == 1;
     };
     if (single(indicator)) {
@@ -417,7 +480,8 @@ class Importer {
         if (merge(existing.names, indicator.names) || merge(existing.md5, indicator.md5) ||
             merge(existing.sha1, indicator.sha1) || merge(existing.sha256, indicator.sha256) ||
             merge(existing.addresses, indicator.addresses) ||
-            merge(existing.domains, indicator.domains) || merge(existing.ports, indicator.ports)) {
+            merge(existing.domains, indicator.domains) || merge(existing.urls, indicator.urls) ||
+            merge(existing.ports, indicator.ports)) {
           return;
         }
       }
@@ -460,85 +524,155 @@ void Describe(const nlohmann::json& object, const std::string& stix_id, Indicato
   }
 }
 
-Status ImportIndicator(const nlohmann::json& object, const std::string& origin, size_t index,
-                       StixImport* result) {
-  const std::string stix_id = StringField(object, "id");
-  if (!ioc_internal::IsValidIndicatorId(stix_id) || stix_id.size() > 120) {
-    return InvalidArgument(origin + ": objects[" + std::to_string(index) +
-                           "]: indicator without a valid id");
-  }
-  ++result->indicators_seen;
-  // A bundle may hold several versions of one object (same id, other "modified"): the first wins.
-  for (const Indicator& i : result->pack.indicators) {
-    if (i.id == stix_id) {
-      result->unsupported.push_back(
-          {stix_id, "", "another version of this indicator was imported already"});
+// "modified" and "created" compare as instants: fractions of a second are optional and of any
+// precision, so "…:27Z" and "…:27.000Z" are equal. Text that is no RFC 3339 UTC time sorts
+// before every time.
+int CompareTimes(const std::string& a, const std::string& b) {
+  auto key = [](const std::string& t) -> std::pair<std::string, std::string> {
+    if (t.size() < 20 || t[10] != 'T' || t.back() != 'Z') return {"", ""};
+    std::string fraction = t.size() > 21 && t[19] == '.' ? t.substr(20, t.size() - 21) : "";
+    fraction.resize(9, '0');
+    return {t.substr(0, 19), fraction};
+  };
+  auto ka = key(a), kb = key(b);
+  return ka < kb ? -1 : (kb < ka ? 1 : 0);
+}
+
+// One version of an indicator object, imported: what it became and what it left out.
+struct Version {
+  std::string modified;
+  std::string pattern;
+  std::vector<Indicator> indicators;
+  std::vector<StixImport::Unsupported> unsupported;
+};
+
+// Collects the indicator objects of a bundle in file order. A bundle may hold several versions
+// of one object (same id, other "modified"); STIX 2.1 (3.6, "Versioning") makes the one with
+// the latest "modified" current, whatever the file order, and a revoked current version
+// withdraws the indicator.
+class BundleImporter {
+ public:
+  explicit BundleImporter(const std::string& origin) : origin_(origin) {}
+
+  Status Add(const nlohmann::json& object, size_t index) {
+    if (!object.is_object() || StringField(object, "type") != "indicator") return Status::Ok();
+    const std::string stix_id = StringField(object, "id");
+    if (!ioc_internal::IsValidIndicatorId(stix_id) || stix_id.size() > 120) {
+      return InvalidArgument(origin_ + ": objects[" + std::to_string(index) +
+                             "]: indicator without a valid id");
+    }
+    ++seen_;
+    Version version = Import(object, stix_id);
+    auto [it, added] = by_id_.emplace(stix_id, versions_.size());
+    if (added) {
+      versions_.push_back(std::move(version));
       return Status::Ok();
     }
-  }
-  const std::string pattern = StringField(object, "pattern");
-  const std::string pattern_type = StringField(object, "pattern_type");
-  auto report = [&](std::string part, std::string reason) {
-    result->unsupported.push_back({stix_id, OneLine(part, 2000), std::move(reason)});
+    Version& current = versions_[it->second];
+    const int order = CompareTimes(version.modified, current.modified);
+    if (order == 0 && version.pattern == current.pattern) return Status::Ok();  // a copy
+    Version& older = order > 0 ? current : version;
+    const std::string newer_modified = order > 0 ? version.modified : current.modified;
+    superseded_.push_back(
+        {stix_id, OneLine(older.pattern, 2000),
+         order == 0 ? "another version with the same modified " + OneLine(version.modified, 40) +
+                          " and another pattern; the first in the file is kept"
+                    : "version modified " + OneLine(older.modified, 40) +
+                          " is superseded by the version modified " + OneLine(newer_modified, 40)});
+    if (order > 0) current = std::move(version);
     return Status::Ok();
-  };
-  if (auto revoked = object.find("revoked"); revoked != object.end() && *revoked == true) {
-    return report(pattern, "revoked");
   }
-  if (pattern.empty() || pattern_type.empty()) return report(pattern, "no pattern or pattern_type");
-  if (pattern_type != "stix") {
-    return report(pattern, "pattern_type " + OneLine(pattern_type, 40) + " is not imported");
-  }
-  auto tree = stix::ParsePattern(pattern);
-  if (!tree) return report(pattern, std::string(tree.error().message()));
-  Importer importer(pattern, stix_id, result);
-  std::vector<Indicator> indicators = importer.Map(*tree);
-  for (size_t i = 0; i < indicators.size(); ++i) {
-    Indicator& indicator = indicators[i];
-    indicator.id = i == 0 ? stix_id : stix_id + "-" + std::to_string(i + 1);
-    indicator.severity = Severity::kHigh;
-    Describe(object, stix_id, &indicator);
-    if (result->pack.indicators.size() >= ioc_internal::kMaxIndicators) {
-      return InvalidArgument(origin + ": more than " +
-                             std::to_string(ioc_internal::kMaxIndicators) + " indicators");
+
+  Result<StixImport> Finish(const std::string& bundle_id) {
+    StixImport result;
+    Pack& pack = result.pack;
+    pack.id = "stix";
+    pack.name = "STIX bundle" + (bundle_id.empty() ? "" : " " + OneLine(bundle_id, 100));
+    const std::string now = NowRfc3339Utc();
+    pack.version = now.substr(0, 4) + "." + now.substr(5, 2) + "." + now.substr(8, 2);
+    pack.description = "Imported from " + OneLine(origin_, 500) + " by otguard ioc import-stix.";
+    pack.origin = origin_;
+    result.indicators_seen = seen_;
+    for (Version& v : versions_) {
+      if (pack.indicators.size() + v.indicators.size() > ioc_internal::kMaxIndicators) {
+        return Unexpected(InvalidArgument(origin_ + ": more than " +
+                                          std::to_string(ioc_internal::kMaxIndicators) +
+                                          " indicators"));
+      }
+      std::move(v.indicators.begin(), v.indicators.end(), std::back_inserter(pack.indicators));
+      std::move(v.unsupported.begin(), v.unsupported.end(), std::back_inserter(result.unsupported));
     }
-    result->pack.indicators.push_back(std::move(indicator));
+    std::move(superseded_.begin(), superseded_.end(), std::back_inserter(result.unsupported));
+    return result;
   }
-  return Status::Ok();
-}
+
+ private:
+  Version Import(const nlohmann::json& object, const std::string& stix_id) {
+    Version out;
+    out.modified = StringField(object, "modified");
+    out.pattern = StringField(object, "pattern");
+    // STIX 2.0 indicators have no pattern_type: their patterns are STIX patterns.
+    const std::string pattern_type =
+        object.contains("pattern_type") ? StringField(object, "pattern_type") : std::string("stix");
+    auto report = [&](std::string reason) {
+      out.unsupported.push_back({stix_id, OneLine(out.pattern, 2000), std::move(reason)});
+      return std::move(out);
+    };
+    if (auto revoked = object.find("revoked"); revoked != object.end() && *revoked == true) {
+      return report("revoked (version modified " + OneLine(out.modified, 40) +
+                    "): the indicator is withdrawn");
+    }
+    if (out.pattern.empty()) return report("no pattern");
+    if (pattern_type != "stix") {
+      return report("pattern_type '" + OneLine(pattern_type, 40) + "' is not imported");
+    }
+    auto tree = stix::ParsePattern(out.pattern);
+    if (!tree) return report(std::string(tree.error().message()));
+    StixImport reports;
+    Importer importer(out.pattern, stix_id, &reports);
+    out.indicators = importer.Map(*tree);
+    out.unsupported = std::move(reports.unsupported);
+    for (size_t i = 0; i < out.indicators.size(); ++i) {
+      Indicator& indicator = out.indicators[i];
+      indicator.id = i == 0 ? stix_id : stix_id + "-" + std::to_string(i + 1);
+      indicator.severity = Severity::kHigh;
+      Describe(object, stix_id, &indicator);
+    }
+    return out;
+  }
+
+  const std::string& origin_;
+  std::unordered_map<std::string, size_t> by_id_;  // id -> index in versions_
+  std::vector<Version> versions_;                  // in the order ids first appear
+  std::vector<StixImport::Unsupported> superseded_;
+  size_t seen_ = 0;
+};
 
 }  // namespace
 
 Result<StixImport> ImportStixBundle(std::string_view json_text, const std::string& origin) {
-  if (json_text.size() > ioc_internal::kMaxPackBytes) {
-    return Unexpected(InvalidArgument(origin + ": bundle larger than 16 MiB"));
-  }
-  nlohmann::json bundle;
+  nlohmann::json doc;
   try {
-    bundle = nlohmann::json::parse(json_text);
+    doc = nlohmann::json::parse(json_text);
   } catch (const nlohmann::json::exception& e) {
     return Unexpected(InvalidArgument(origin + ": not JSON: " + e.what()));
   }
-  if (!bundle.is_object() || StringField(bundle, "type") != "bundle" ||
-      !bundle.contains("objects") || !bundle["objects"].is_array()) {
-    return Unexpected(InvalidArgument(
-        origin + ": not a STIX bundle ({\"type\": \"bundle\", \"objects\": [...]})"));
+  // A bundle, a TAXII 2.1 envelope ({"objects": [...]}) or a bare list of objects.
+  const nlohmann::json* objects = doc.is_array() ? &doc : nullptr;
+  if (doc.is_object() && doc.contains("objects") && doc["objects"].is_array() &&
+      (!doc.contains("type") || StringField(doc, "type") == "bundle")) {
+    objects = &doc["objects"];
   }
-  StixImport result;
-  Pack& pack = result.pack;
-  pack.id = "stix";
-  const std::string bundle_id = OneLine(StringField(bundle, "id"), 100);
-  pack.name = "STIX bundle" + (bundle_id.empty() ? "" : " " + bundle_id);
-  const std::string now = NowRfc3339Utc();
-  pack.version = now.substr(0, 4) + "." + now.substr(5, 2) + "." + now.substr(8, 2);
-  pack.description = "Imported from " + OneLine(origin, 500) + " by otguard ioc import-stix.";
-  pack.origin = origin;
-  const auto& objects = bundle["objects"];
-  for (size_t i = 0; i < objects.size(); ++i) {
-    if (!objects[i].is_object() || StringField(objects[i], "type") != "indicator") continue;
-    OTGUARD_RETURN_IF_ERROR(ImportIndicator(objects[i], origin, i, &result));
+  if (objects == nullptr) {
+    return Unexpected(InvalidArgument(origin +
+                                      ": not a STIX bundle ({\"type\": \"bundle\", \"objects\": "
+                                      "[...]}), TAXII envelope or list of objects"));
   }
-  return result;
+  BundleImporter importer(origin);
+  for (size_t i = 0; i < objects->size(); ++i) {
+    OTGUARD_RETURN_IF_ERROR(importer.Add((*objects)[i], i));
+  }
+  return importer.Finish(doc.is_object() ? StringField(doc, "id") : "");
 }
 
 }  // namespace otguard::host

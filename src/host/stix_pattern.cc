@@ -334,11 +334,17 @@ bool Parser::Qualifier(std::string* out) {
 }
 
 bool Parser::ComparisonOr(ComparisonExpr* out) {
-  return Chain(out, "OR", ComparisonExpr::Kind::kOr, &Parser::ComparisonAnd);
+  const size_t begin = tok_.begin;
+  if (!Chain(out, "OR", ComparisonExpr::Kind::kOr, &Parser::ComparisonAnd)) return false;
+  if (out->kind == ComparisonExpr::Kind::kOr) out->begin = begin, out->end = last_end_;
+  return true;
 }
 
 bool Parser::ComparisonAnd(ComparisonExpr* out) {
-  return Chain(out, "AND", ComparisonExpr::Kind::kAnd, &Parser::PropertyTest);
+  const size_t begin = tok_.begin;
+  if (!Chain(out, "AND", ComparisonExpr::Kind::kAnd, &Parser::PropertyTest)) return false;
+  if (out->kind == ComparisonExpr::Kind::kAnd) out->begin = begin, out->end = last_end_;
+  return true;
 }
 
 bool Parser::PropertyTest(ComparisonExpr* out) {
@@ -346,9 +352,12 @@ bool Parser::PropertyTest(ComparisonExpr* out) {
     if (++depth_ > kMaxDepth) {
       return Error(tok_.begin, "nested deeper than " + std::to_string(kMaxDepth));
     }
+    const size_t begin = tok_.begin;
     if (!Advance() || !ComparisonOr(out)) return false;
     --depth_;
-    return Expect(Tok::kRParen, "')'");
+    if (!Expect(Tok::kRParen, "')'")) return false;
+    out->begin = begin, out->end = last_end_;  // with its parentheses
+    return true;
   }
   Comparison& c = out->comparison;
   out->kind = ComparisonExpr::Kind::kComparison;
@@ -357,6 +366,7 @@ bool Parser::PropertyTest(ComparisonExpr* out) {
     c.op = "EXISTS";
     if (!Advance() || !Path(&c.path)) return false;
     c.end = last_end_;
+    out->begin = c.begin, out->end = c.end;
     return true;
   }
   if (!Path(&c.path)) return false;
@@ -397,6 +407,7 @@ bool Parser::PropertyTest(ComparisonExpr* out) {
     c.values.push_back(std::move(v));
   }
   c.end = last_end_;
+  out->begin = c.begin, out->end = c.end;
   return true;
 }
 

@@ -14,7 +14,8 @@ namespace otguard::host::stix {
 
 // Limits that keep a hostile pattern cheap: nesting of ( and [, and the pattern's length.
 constexpr int kMaxDepth = 64;
-constexpr size_t kMaxPatternBytes = 64 * 1024;
+// Real patterns are long: Mandiant's APT1 Appendix G ORs a thousand MD5s in one pattern.
+constexpr size_t kMaxPatternBytes = 1024 * 1024;
 
 struct Literal {
   enum class Type { kString, kInt, kFloat, kBool, kBinary, kHex, kTimestamp };
@@ -46,6 +47,7 @@ struct ComparisonExpr {
   Kind kind = Kind::kComparison;
   Comparison comparison;
   std::vector<ComparisonExpr> children;
+  size_t begin = 0, end = 0;  // offsets of the expression's text
 };
 
 // Observation expressions joined by AND, OR, FOLLOWEDBY (n-ary; AND binds tightest, FOLLOWEDBY

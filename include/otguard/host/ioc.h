@@ -99,6 +99,13 @@ struct Indicator {
   // remote-endpoint indicator with ports and addresses needs both to match one connection.
   std::vector<std::string> addresses;
   std::vector<std::string> domains;
+  // remote-endpoint: URLs ("https://host/path?query"), matched as whole URLs, never as their
+  // host, in the same texts as domains: a URL on a shared host (code hosting, a CDN, a paste
+  // site) must not flag the host's other URLs. Equal when scheme family (http and https are
+  // one), host, port and path with query are equal; a text URL without a scheme
+  // ("host/path", as curl and wget take it) counts as http(s). Domains and URLs are looked
+  // for in texts, ports and addresses in connections: one indicator holds one or the other.
+  std::vector<std::string> urls;
   // file (and the images of process/service/autorun objects): lower-case hex digests.
   std::vector<std::string> md5;
   std::vector<std::string> sha1;
@@ -153,7 +160,7 @@ std::string_view IcsTechniqueName(std::string_view id);
 // comparisons: file:hashes.MD5 / 'SHA-1' / 'SHA-256' (also SHA1, SHA256), file:name (= and
 // LIKE), domain-name:value, ipv4-addr:value, ipv6-addr:value (also CIDR with ISSUBSET),
 // network-traffic:dst_port, network-traffic:dst_ref.value, network-traffic:protocols[*] (tcp,
-// udp), url:value (its host; an address host keeps an explicit port), with = or IN, joined by
+// udp), url:value (a URL condition: the whole URL, never its host), with = or IN, joined by
 // AND within one observation and OR anywhere. The pattern is expanded into OR alternatives;
 // each alternative whose comparisons all map becomes one indicator (one-condition alternatives
 // of the same condition merge into one). Everything else (other objects or properties, MATCHES
