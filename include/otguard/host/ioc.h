@@ -155,23 +155,30 @@ nlohmann::json IndicatorSummary(const Pack& pack, const Indicator& indicator);
 // The ATT&CK for ICS technique name for an id ("T0849" -> "Masquerading"); "" when unknown.
 std::string_view IcsTechniqueName(std::string_view id);
 
-// STIX 2.1 (OASIS, 2021) import: every `indicator` object of a bundle with pattern_type "stix"
+// STIX import (OASIS STIX 2.1, 2021, and 2.0, 2017: the pattern language is the same): every
+// `indicator` object with pattern_type "stix" (2.0 objects have none and are STIX patterns)
 // becomes indicators of one pack (docs/ioc-packs.md has the mapping table). Supported
 // comparisons: file:hashes.MD5 / 'SHA-1' / 'SHA-256' (also SHA1, SHA256), file:name (= and
 // LIKE), domain-name:value, ipv4-addr:value, ipv6-addr:value (also CIDR with ISSUBSET),
-// network-traffic:dst_port, network-traffic:dst_ref.value, network-traffic:protocols[*] (tcp,
-// udp), url:value (a URL condition: the whole URL, never its host), with = or IN, joined by
-// AND within one observation and OR anywhere. The pattern is expanded into OR alternatives;
-// each alternative whose comparisons all map becomes one indicator (one-condition alternatives
-// of the same condition merge into one). Everything else (other objects or properties, MATCHES
-// and other operators, NOT, EXISTS, AND and FOLLOWEDBY between observations, qualifiers) is
-// reported in `unsupported` with the indicator's id and the pattern text left out: an
-// alternative that cannot be expressed exactly is left out whole (never widened). Indicators
-// with another pattern_type, revoked ones and patterns that do not parse ("syntax error at
-// offset N: ...") are reported there too. Every indicator object thus yields at least one
-// imported indicator or one unsupported entry. Imported indicators have severity high, the
-// technique of an ATT&CK for ICS external reference (else ""), the STIX name (or description)
-// as title, " [expired <valid_until>]" appended when valid_until has passed, and the
+// url:value (a URL condition: the whole URL, never its host), network-traffic:dst_port,
+// network-traffic:dst_ref.value and src_ref.value (the remote end), dst_ref.type and
+// src_ref.type (MISP's form; checked against the value, then dropped),
+// network-traffic:protocols[*] (tcp, udp), with = or IN, joined by AND within one observation
+// and OR anywhere. Each alternative of the top-level OR is expanded into OR-of-AND terms on its
+// own (at most 256 terms each, so one exploding alternative is left out alone); each term
+// whose comparisons all map becomes one indicator (one-condition alternatives of the same
+// condition merge into one). Nothing is ever widened: '=' compares literals, so a domain or
+// file name with '*' under '=' is left out, and a URL never becomes its host. Everything
+// else (other objects or properties, MATCHES and other operators, NOT, EXISTS, AND and
+// FOLLOWEDBY between observations, qualifiers) is reported in `unsupported` with the
+// indicator's id and the pattern text left out. Versions: of several objects with one id the
+// one with the latest `modified` is current whatever the file order (STIX 2.1, 3.6); the
+// others are reported with their pattern; a revoked current version withdraws the indicator
+// (reported). Other pattern_types and patterns that do not parse ("syntax error at offset N:
+// ...") are reported too. Every indicator object thus yields at least one imported indicator
+// or one unsupported entry. Imported indicators have severity high, the technique of an
+// ATT&CK for ICS external reference (else ""), the STIX name (or description) as title,
+// " [expired <valid_until>]" appended when valid_until has passed, and the
 // external_references' URLs. The pack is id "stix", version today's date (UTC).
 struct StixImport {
   Pack pack;
@@ -181,12 +188,16 @@ struct StixImport {
     std::string reason;
   };
   std::vector<Unsupported> unsupported;
-  size_t indicators_seen = 0;  // indicator objects in the bundle
+  size_t indicators_seen = 0;  // indicator objects in the bundle (every version counts)
 };
-// InvalidArgument for a bundle that is not JSON ("<origin>: not JSON: ... at line L, column C"),
-// not a STIX bundle, larger than 16 MiB, with an indicator object without a valid id, or
-// with more indicators than a pack may have.
+// The text may be a STIX bundle ({"type": "bundle", "objects": [...]}), a TAXII 2.1 envelope
+// ({"objects": [...], "more": ...}) or a bare list of objects. InvalidArgument for text that
+// is not JSON ("<origin>: not JSON at byte N: ..."), none of those, an indicator object
+// without a valid id, an object larger than 16 MiB, or more indicators than a pack may have.
 Result<StixImport> ImportStixBundle(std::string_view json_text, const std::string& origin);
+// The same from a file, read as a stream: memory grows with the indicators imported, not
+// with the file (real MISP and OpenCTI exports are hundreds of MiB). Errors name the path.
+Result<StixImport> ImportStixFile(const std::string& path);
 
 }  // namespace otguard::host
 
