@@ -9,9 +9,13 @@
 #include <string_view>
 
 #include "otguard/base/status.h"
+#include "otguard/base/url.h"
 #include "otguard/host/ioc.h"
 
 namespace otguard::host::ioc_internal {
+
+using ::otguard::NormalizeUrl;
+using ::otguard::UrlMatchKey;
 
 // Sizes a pack may have: ParsePack refuses more, and the STIX import stops at them too.
 constexpr size_t kMaxPackBytes = 16u << 20;
@@ -23,17 +27,8 @@ Result<std::string> NormalizeHash(std::string_view hex, size_t digits);
 // IPv4 dotted quad or IPv6 (RFC 4291 text forms), optionally "/prefix"; host bits of a prefix
 // must be zero. IPv6 comes back in RFC 5952 form ("2001:db8::1").
 Result<std::string> NormalizeAddress(std::string_view text);
-// A DNS name of at least two labels, optionally "*." in front; lower case, no trailing dot.
+// A DNS name of at least two labels, optionally "*." in front (base/url.h).
 Result<std::string> NormalizeDomain(std::string_view text);
-// A URL "scheme://[user@]host[:port][/path][?query][#fragment]" in its normal form: scheme and
-// host in lower case, no user part, no fragment, no default port (http 80, https 443, ftp 21),
-// "/" for an empty path, percent escapes in upper case. The host is an address or a domain of
-// at least two labels, never a wildcard. Everything else of the path and query is kept as
-// written: a URL indicator is a literal.
-Result<std::string> NormalizeUrl(std::string_view text);
-// What two URLs in normal form are compared by: http and https are one family ("web"), so
-// "web|host[:port]/path?query"; other schemes keep their name.
-std::string UrlMatchKey(std::string_view normal_url);
 // A glob: non-empty, at most kMaxValueBytes, no control characters.
 Status CheckGlob(std::string_view glob);
 // An indicator id: [A-Za-z0-9][A-Za-z0-9._:-]*, at most 128 characters.
