@@ -562,10 +562,10 @@ class BundleImporter {
       return InvalidArgument(origin_ + ": objects[" + std::to_string(index) +
                              "]: indicator without a valid id");
     }
-    ++seen_;
     Version version = Import(object, stix_id);
     auto [it, added] = by_id_.emplace(stix_id, versions_.size());
     if (added) {
+      ++seen_;
       versions_.push_back(std::move(version));
       return Status::Ok();
     }

@@ -188,7 +188,7 @@ struct StixImport {
     std::string reason;
   };
   std::vector<Unsupported> unsupported;
-  size_t indicators_seen = 0;  // indicator objects in the bundle (every version counts)
+  size_t indicators_seen = 0;  // indicators in the bundle (ids: versions count once)
 };
 // The text may be a STIX bundle ({"type": "bundle", "objects": [...]}), a TAXII 2.1 envelope
 // ({"objects": [...], "more": ...}) or a bare list of objects. InvalidArgument for text that
