@@ -3,6 +3,7 @@
 // glob walks only below its literal prefix, at most as deep as it has components ('**' up to
 // kMaxDepth), and the whole hunt looks at no more than options.max_files files.
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "host/file_hasher.h"
@@ -18,10 +19,13 @@ namespace otguard::host {
 namespace {
 
 using internal::AsciiLower;
+using internal::ProgramOf;
 
 constexpr size_t kMaxDepth = 32;
 constexpr uint64_t kMaxYaraBytes = 64u << 20;
 constexpr uint64_t kMaxHostsBytes = 4u << 20;
+constexpr uint64_t kMaxScriptBytes = 1u << 20;
+constexpr size_t kMaxScripts = 2000;
 
 // The OS this build runs on, from platform (the one place that knows it).
 TargetOs ThisOs() {
@@ -277,6 +281,83 @@ std::string HostsFilePath(const HuntSnapshot& snap, const HuntOptions& options) 
   return options.root.root + "/etc/hosts";
 }
 
+bool IsScriptPath(std::string_view path) {
+  const std::string lower = AsciiLower(path);
+  for (const char* ext : {".sh", ".bash", ".ps1", ".psm1", ".bat", ".cmd", ".vbs", ".vbe", ".js",
+                          ".jse", ".wsf", ".py", ".pl"}) {
+    if (lower.ends_with(ext) && lower.size() > std::strlen(ext)) return true;
+  }
+  return false;
+}
+
+bool IsAbsolute(std::string_view path) {
+  return path.starts_with('/') ||
+         (path.size() > 2 && path[1] == ':' && (path[2] == '\\' || path[2] == '/'));
+}
+
+// The script files a command runs: its program when that is a script, and absolute script
+// paths among its arguments (sh /x.sh, powershell -File C:\x.ps1, wscript C:\x.vbs).
+std::vector<std::string> ScriptsOf(std::string_view command, const std::string& image) {
+  std::vector<std::string> out;
+  if (IsAbsolute(image) && IsScriptPath(image)) out.push_back(image);
+  size_t i = 0;
+  while (i < command.size()) {
+    while (i < command.size() && (command[i] == ' ' || command[i] == '\t')) ++i;
+    const char quote =
+        i < command.size() && (command[i] == '"' || command[i] == '\'') ? command[i] : 0;
+    if (quote) ++i;
+    size_t start = i;
+    while (i < command.size() &&
+           (quote ? command[i] != quote : command[i] != ' ' && command[i] != '\t')) {
+      ++i;
+    }
+    std::string token(command.substr(start, i - start));
+    if (quote && i < command.size()) ++i;
+    if (IsAbsolute(token) && IsScriptPath(token) &&
+        std::find(out.begin(), out.end(), token) == out.end()) {
+      out.push_back(std::move(token));
+    }
+  }
+  return out;
+}
+
+void CollectScripts(const std::vector<Pack>& packs, const HuntOptions& options,
+                    HuntSnapshot& snap) {
+  bool wanted = false;
+  for (const Pack& pack : packs) {
+    for (const Indicator& i : pack.indicators) wanted |= !i.domains.empty() || !i.urls.empty();
+  }
+  if (!wanted) return;
+  std::set<std::string> seen;
+  auto read = [&](const std::string& path, const std::string& used_by) {
+    if (!seen.insert(path).second) return;
+    if (seen.size() > kMaxScripts) {
+      if (seen.size() == kMaxScripts + 1) {
+        snap.incomplete.push_back("scripts: more than " + std::to_string(kMaxScripts) +
+                                  " scripts; the rest were not read");
+      }
+      return;
+    }
+    const std::string on_disk = snap.os == TargetOs::kWindows ? path : options.root.root + path;
+    auto text = platform::ReadFileToString(on_disk, kMaxScriptBytes);
+    if (text) {
+      snap.scripts.push_back({path, used_by, std::move(*text)});
+    } else if (text.error().code() != StatusCode::kNotFound) {
+      snap.incomplete.push_back("script " + path + " (" + used_by +
+                                "): " + std::string(text.error().message()));
+    }
+  };
+  for (const platform::Autorun& a : snap.inventory.autoruns) {
+    const std::string used_by = std::string(platform::AutorunKindName(a.kind)) + " " + a.name;
+    for (const std::string& path : ScriptsOf(a.command, a.image)) read(path, used_by);
+  }
+  for (const platform::ServiceInfo& s : snap.inventory.services) {
+    for (const std::string& path : ScriptsOf(s.binary_path, ProgramOf(s.binary_path))) {
+      read(path, "service " + s.name);
+    }
+  }
+}
+
 // The inventory the hunt matches: everything but packages and interfaces. With a root, the
 // live collectors (os, processes, sockets, hotfixes) still describe this host and the
 // configuration collectors (services, autoruns) read under the root; the images collector then
@@ -359,6 +440,7 @@ Result<HuntSnapshot> CollectHuntSnapshot(const std::vector<Pack>& packs,
     auto text = platform::ReadFileToString(hosts, kMaxHostsBytes);
     if (text) snap.hosts_file = std::move(*text);
   }
+  CollectScripts(packs, options, snap);
   return snap;
 }
 

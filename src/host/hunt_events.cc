@@ -83,6 +83,9 @@ void ObjectFields(const Finding& f, Json& r) {
     r["otguard"]["autorun"] = a;
   } else if (t == "hosts-entry") {
     r["otguard"]["hosts_entry"] = {{"line", Number(Field(f, "line"))}, {"text", Field(f, "text")}};
+  } else if (t == "script") {
+    r["file"] = {{"path", Field(f, "path")}, {"type", "file"}};
+    r["otguard"]["script"] = {{"used_by", Field(f, "used_by")}};
   }
 }
 

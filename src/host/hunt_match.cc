@@ -454,6 +454,13 @@ struct Matcher {
             {"command line: " + *why});
       }
     }
+    for (const HuntScript& script : snap.scripts) {
+      if (auto why = found(script.text)) {
+        Add(ind, "script", "script " + script.path,
+            {{"path", script.path}, {"used_by", script.used_by}},
+            {"script run by " + script.used_by + ": " + *why});
+      }
+    }
     size_t line_no = 0, start = 0;
     // The hosts file names hosts, not URLs.
     std::string_view hosts = ind.domains.empty() ? std::string_view() : snap.hosts_file;

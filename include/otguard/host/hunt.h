@@ -36,6 +36,15 @@ struct HuntFile {
   std::string error;              // why it was not read
 };
 
+// A script an autorun or a service runs (its program, or a script file named in its command),
+// read when a pack looks for domains or URLs: a downloader's URL is often in the script, not
+// in the command line that runs it.
+struct HuntScript {
+  std::string path;     // on the system examined: without HuntOptions::root
+  std::string used_by;  // "cron root", "service foo"
+  std::string text;     // at most 1 MiB
+};
+
 // A registry key a pack asked about (Windows).
 struct HuntRegistryKey {
   std::string key;  // normalized: "HKLM\\SYSTEM\\CurrentControlSet\\Services"
@@ -55,6 +64,7 @@ struct HuntSnapshot {
   std::vector<HuntFile> files;  // sorted by path
   std::vector<HuntRegistryKey> registry;
   std::string hosts_file;  // the hosts file's text ("" when absent)
+  std::vector<HuntScript> scripts;
   // Collectors that failed for another reason than "not on this OS" (they make a clean result
   // incomplete): "registry HKLM\\...: permission denied".
   std::vector<std::string> incomplete;
@@ -80,7 +90,7 @@ struct Finding {
   std::string pack_version;
   Indicator indicator;  // a copy: findings outlive the packs
   // The object: "process", "service", "file", "registry-key", "registry-value", "socket",
-  // "autorun", "scheduled-task", "hosts-entry".
+  // "autorun", "scheduled-task", "hosts-entry", "script".
   std::string object_type;
   std::string object;  // a one-line identity: "pid 4242 dllhostex.exe", "service Foo", a path
   // Object fields for the plan and the records (process: pid, ppid, name, executable,
