@@ -23,11 +23,17 @@ namespace otguard::host {
 namespace {
 
 const char* const kRealFiles[] = {
-    "apt1-appendix-g-excerpt.json",    "elevator-command-and-control-ip-list.json",
-    "misp-attributes-collection.json", "misp-ip-attributes.json",
-    "misp-ip-port-attributes.json",    "misp-url-attributes.json",
-    "unit42-trickbot-excerpt.json",    "taxii21-envelope-misp-url.json",
-    "bare-list-unit42-trickbot.json",  "versions-unit42-trickbot.json",
+    "apt1-appendix-g-excerpt.json",
+    "fireeye-pivy-excerpt.json",
+    "elevator-command-and-control-ip-list.json",
+    "misp-attributes-collection.json",
+    "misp-ip-attributes.json",
+    "misp-ip-port-attributes.json",
+    "misp-url-attributes.json",
+    "unit42-trickbot-excerpt.json",
+    "taxii21-envelope-misp-url.json",
+    "bare-list-unit42-trickbot.json",
+    "versions-unit42-trickbot.json",
 };
 
 std::string ReadReal(const std::string& name) {
@@ -411,6 +417,38 @@ TEST(StixRealTest, Apt1KeepsEveryExactMd5AndReportsOnlyTheExplodingPart) {
   // The part is the alternative's text, parentheses included: "((file:size = 13312 OR ...".
   EXPECT_LE(greencat[0]->part.find("(file:size = 13312"), 1u) << greencat[0]->part;
   EXPECT_NE(greencat[0]->reason.find("alternatives"), std::string::npos) << greencat[0]->reason;
+}
+
+TEST(StixRealTest, PoisonIvyCompositesKeepWhatIsExactAndReportTheRest) {
+  // FireEye's PIVY composites OR an address list, the sample's hash (beside PIVY's own config
+  // fields), a mutex and "domain AND what it resolves to": the domain alone would be wider.
+  StixImport import = ImportReal("fireeye-pivy-excerpt.json");
+  auto all_of = [&](const std::string& stix_id) {
+    Indicator merged;
+    for (const Indicator& i : import.pack.indicators) {
+      if (i.id != stix_id && !i.id.starts_with(stix_id + "-")) continue;
+      merged.md5.insert(merged.md5.end(), i.md5.begin(), i.md5.end());
+      merged.addresses.insert(merged.addresses.end(), i.addresses.begin(), i.addresses.end());
+      merged.domains.insert(merged.domains.end(), i.domains.begin(), i.domains.end());
+    }
+    return merged;
+  };
+  Indicator xgstone = all_of("indicator--3536eb69-2f26-42de-b62b-99057eba1f47");
+  EXPECT_EQ(xgstone.md5, std::vector<std::string>{"5415be1e85fd3b56fe7a6f57ec3cef43"});
+  EXPECT_EQ(xgstone.addresses,
+            (std::vector<std::string>{"125.77.199.30", "60.10.1.120", "199.2.137.238"}));
+  EXPECT_TRUE(xgstone.domains.empty()) << xgstone.domains[0];  // only under AND resolves_to
+  auto reports = ReportsOf(import, "indicator--3536eb69-2f26-42de-b62b-99057eba1f47");
+  for (const char* part : {"mutex:name", "file:x_ID", "file:x_PIVY_Password", "resolves_to_refs"}) {
+    EXPECT_TRUE(std::any_of(reports.begin(), reports.end(), [&](const auto* u) {
+      return u->part.find(part) != std::string::npos;
+    })) << part;
+  }
+  // A domain that stands alone in its observation is kept; a repeated one once.
+  EXPECT_EQ(all_of("indicator--b4712231-1982-44de-b320-22ce778e93f3").domains,
+            std::vector<std::string>{"yugoogless.3322.org"});
+  EXPECT_EQ(all_of("indicator--d7e30688-4ede-4da6-956d-1f49812ea9f6").domains,
+            std::vector<std::string>{"abcd120807.3322.org"});
 }
 
 TEST(StixRealTest, Stix20PlaybookImports) {
