@@ -590,6 +590,16 @@ TEST(StixRealTest, HuntMatchesTheUrlNotItsHost) {
       Process(101, "wget", "wget https://vm.misp-project.org/latest/MISP_v2.4.160@0c1d2e3.ova"),
       Process(102, "curl", "curl -s https://vm.misp-project.org/latest/"),
       Process(103, "curl", "curl https://www.misp-project.org/download/"),
+      // The same URL quoted in a script, and over http (one family with https).
+      Process(104, "pwsh",
+              "pwsh -c \"iwr 'https://vm.misp-project.org/latest/MISP_v2.4.155@ca03678.ova' "
+              "-OutFile m.ova\""),
+      Process(105, "wget", "wget http://vm.misp-project.org/latest/MISP_v2.4.155@ca03678.ova"),
+      // Not the same URL: another case in the path, a longer path, a query.
+      Process(106, "curl", "curl https://vm.misp-project.org/latest/misp_v2.4.155@ca03678.ova"),
+      Process(107, "curl",
+              "curl -O https://vm.misp-project.org/latest/MISP_v2.4.155@ca03678.ova.sha1"),
+      Process(108, "curl", "curl 'https://vm.misp-project.org/latest/?C=M;O=D'"),
   };
   std::vector<Finding> findings = MatchIndicators({import.pack}, snapshot);
   std::set<std::string> matched;
@@ -597,6 +607,8 @@ TEST(StixRealTest, HuntMatchesTheUrlNotItsHost) {
   const std::set<std::string> expected = {
       "indicator--518b4bcb-a86b-4783-9457-391d548b605b pid 100 curl",
       "indicator--34cb1a7c-55ec-412a-8684-ba4a88d83a45 pid 102 curl",
+      "indicator--518b4bcb-a86b-4783-9457-391d548b605b pid 104 pwsh",
+      "indicator--518b4bcb-a86b-4783-9457-391d548b605b pid 105 wget",
   };
   EXPECT_EQ(matched, expected) << ::testing::PrintToString(matched);
 }
