@@ -175,12 +175,16 @@ Mapped MapValue(const std::string& object, const std::string& property, const st
     return Mapped{{Condition{object, Slot::kRefType, {type}, property.substr(0, 3)}}, ""};
   }
   if (object == "network-traffic" && property == "dst_port") {
-    if (v.type != Literal::Type::kInt) return Unsupported("dst_port needs an integer");
-    if (v.value.size() > 5 || v.value[0] == '-' || std::stoi(v.value) < 1 ||
-        std::stoi(v.value) > 65535) {
-      return Unsupported("dst_port " + v.value + " is not 1..65535");
+    // STIX types dst_port as an integer; MISP writes it as a string of digits ('443').
+    const bool digits =
+        !v.value.empty() && v.value.size() <= 5 &&
+        std::all_of(v.value.begin(), v.value.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if ((v.type != Literal::Type::kInt && !string) || !digits) {
+      return Unsupported("dst_port needs an integer");
     }
-    return Mapped{{Condition{object, Slot::kPort, {std::to_string(std::stoi(v.value))}, ""}}, ""};
+    const int port = std::stoi(v.value);
+    if (port < 1 || port > 65535) return Unsupported("dst_port " + v.value + " is not 1..65535");
+    return Mapped{{Condition{object, Slot::kPort, {std::to_string(port)}, ""}}, ""};
   }
   if (object == "network-traffic" && property.starts_with("protocols[")) {
     std::string protocol = Lower(v.value);
@@ -393,6 +397,13 @@ class Importer {
   std::string_view Text(size_t begin, size_t end) const {
     return pattern_.substr(begin, end - begin);
   }
+  std::string TermText(const Term& term) const {
+    std::string part;
+    for (const Comparison* c : term) {
+      part += (part.empty() ? "" : " AND ") + std::string(Text(c->begin, c->end));
+    }
+    return part;
+  }
 
   void Branches(const ObservationExpr& e) {
     if (!e.qualifiers.empty()) {
@@ -438,7 +449,8 @@ class Importer {
       for (const Comparison* c : term) {
         Mapped mapped = MapComparison(*c);
         if (!mapped.reason.empty()) {
-          Report(Text(c->begin, c->end),
+          // The whole term is named: the comparisons ANDed with this one are lost with it.
+          Report(TermText(term),
                  mapped.reason +
                      (term.size() > 1 ? "; the alternative ANDed with it is left out" : ""));
           ok = false;
@@ -449,10 +461,7 @@ class Importer {
       if (!ok) continue;
       Indicator indicator;
       if (std::string why = TermToIndicator(conditions, &indicator); !why.empty()) {
-        std::string part;
-        for (const Comparison* c : term)
-          part += (part.empty() ? "" : " AND ") + std::string(Text(c->begin, c->end));
-        Report(part, why);
+        Report(TermText(term), why);
         continue;
       }
       Add(std::move(indicator));
@@ -543,6 +552,7 @@ int CompareTimes(const std::string& a, const std::string& b) {
 struct Version {
   std::string modified;
   std::string pattern;
+  bool revoked = false;
   std::vector<Indicator> indicators;
   std::vector<StixImport::Unsupported> unsupported;
 };
@@ -570,14 +580,19 @@ class BundleImporter {
       return Status::Ok();
     }
     Version& current = versions_[it->second];
-    const int order = CompareTimes(version.modified, current.modified);
-    if (order == 0 && version.pattern == current.pattern) return Status::Ok();  // a copy
+    int order = CompareTimes(version.modified, current.modified);
+    if (order == 0 && version.pattern == current.pattern && version.revoked == current.revoked) {
+      return Status::Ok();  // a copy
+    }
+    // Two different objects claiming one version break the spec (a new version needs a new
+    // modified); of those, a revocation wins: its producer withdrew the indicator.
+    if (order == 0 && version.revoked && !current.revoked) order = 1;
     Version& older = order > 0 ? current : version;
     const std::string newer_modified = order > 0 ? version.modified : current.modified;
     superseded_.push_back(
         {stix_id, OneLine(older.pattern, 2000),
          order == 0 ? "another version with the same modified " + OneLine(version.modified, 40) +
-                          " and another pattern; the first in the file is kept"
+                          " and other content; the first in the file is kept"
                     : "version modified " + OneLine(older.modified, 40) +
                           " is superseded by the version modified " + OneLine(newer_modified, 40)});
     if (order > 0) current = std::move(version);
@@ -620,6 +635,7 @@ class BundleImporter {
       return std::move(out);
     };
     if (auto revoked = object.find("revoked"); revoked != object.end() && *revoked == true) {
+      out.revoked = true;
       return report("revoked (version modified " + OneLine(out.modified, 40) +
                     "): the indicator is withdrawn");
     }
@@ -659,10 +675,15 @@ Result<StixImport> ImportStixBundle(std::string_view json_text, const std::strin
     return Unexpected(InvalidArgument(origin + ": not JSON: " + e.what()));
   }
   // A bundle, a TAXII 2.1 envelope ({"objects": [...]}) or a bare list of objects.
+  // "objects" is optional in a bundle, and an empty TAXII page is "{}" (TAXII 2.1, 5.3).
+  static const nlohmann::json kNoObjects = nlohmann::json::array();
   const nlohmann::json* objects = doc.is_array() ? &doc : nullptr;
-  if (doc.is_object() && doc.contains("objects") && doc["objects"].is_array() &&
-      (!doc.contains("type") || StringField(doc, "type") == "bundle")) {
-    objects = &doc["objects"];
+  if (doc.is_object() && (!doc.contains("type") || StringField(doc, "type") == "bundle")) {
+    if (!doc.contains("objects")) {
+      objects = &kNoObjects;
+    } else if (doc["objects"].is_array()) {
+      objects = &doc["objects"];
+    }
   }
   if (objects == nullptr) {
     return Unexpected(InvalidArgument(origin +

@@ -288,11 +288,11 @@ TEST(StixRealTest, EveryIndicatorObjectIsImportedOrReported) {
     SCOPED_TRACE(name);
     const std::string text = ReadReal(name);
     const StixImport import = ImportText(text, name);
-    size_t objects = 0;
+    std::set<std::string> ids;  // versions of one indicator count once
     for (const auto& o : Objects(text)) {
       if (o.value("type", "") != "indicator") continue;
-      ++objects;
       const std::string id = o.value("id", "");
+      ids.insert(id);
       const bool imported =
           std::any_of(import.pack.indicators.begin(), import.pack.indicators.end(),
                       [&](const Indicator& i) { return i.id == id || i.id.starts_with(id + "-"); });
@@ -301,7 +301,7 @@ TEST(StixRealTest, EveryIndicatorObjectIsImportedOrReported) {
                       [&](const StixImport::Unsupported& u) { return u.stix_id == id; });
       EXPECT_TRUE(imported || reported) << id << " was dropped silently";
     }
-    EXPECT_EQ(import.indicators_seen, objects);
+    EXPECT_EQ(import.indicators_seen, ids.size());
   }
 }
 
