@@ -4,7 +4,6 @@
 #include "host/stix_reader.h"
 
 #include <algorithm>
-#include <array>
 #include <streambuf>
 #include <utility>
 #include <vector>
@@ -24,6 +23,8 @@ constexpr size_t kMemberOverhead = 64;
 // single token that long: the lexer would hold all of it).
 class CountingBuffer : public std::streambuf {
  public:
+  static constexpr size_t kChunkBytes = 64 * 1024;
+
   explicit CountingBuffer(std::istream& in) : in_(in) {}
 
   // Bytes the parser has taken so far.
@@ -31,6 +32,8 @@ class CountingBuffer : public std::streambuf {
   // Called at every SAX event: the token before it has ended.
   void MarkEvent() { mark_ = Consumed(); }
   bool TokenTooLong() const { return token_too_long_; }
+  // nlohmann's lexer takes a NUL byte for the end of input and stops there, whatever follows.
+  bool StoppedAtNul() const { return gptr() > eback() && gptr()[-1] == '\0'; }
   bool ReadFailed() const { return in_.bad(); }
 
  protected:
@@ -50,9 +53,9 @@ class CountingBuffer : public std::streambuf {
 
  private:
   std::istream& in_;
-  std::array<char, 64 * 1024> chunk_{};
-  uint64_t filled_ = 0;  // bytes taken from in_
-  uint64_t mark_ = 0;    // Consumed() at the last SAX event
+  std::vector<char> chunk_ = std::vector<char>(kChunkBytes);  // on the heap: callers' stacks vary
+  uint64_t filled_ = 0;                                       // bytes taken from in_
+  uint64_t mark_ = 0;                                         // Consumed() at the last SAX event
   bool token_too_long_ = false;
 };
 
@@ -397,6 +400,11 @@ Result<ReadSummary> ReadObjects(
   if (!parsed) {
     if (!reader.error().ok()) return Unexpected(reader.error());
     return Unexpected(InvalidArgument(origin + ": not JSON"));
+  }
+  if (buffer.StoppedAtNul()) {
+    return Unexpected(InvalidArgument(origin + ": not JSON at byte " +
+                                      std::to_string(buffer.Consumed() - 1) +
+                                      ": a NUL byte after the JSON value"));
   }
   OTGUARD_RETURN_IF_ERROR(reader.Finish());
   return std::move(reader.summary());

@@ -245,6 +245,9 @@ TEST(StixReaderTest, GarbageIsRefused) {
   EXPECT_TRUE(ErrorOf(ReadText("[{}] x", "f")).starts_with("f: not JSON at byte 6: ")) << "tail";
   EXPECT_TRUE(ErrorOf(ReadText("[{\"a\": \"\xff\"}]", "f")).starts_with("f: not JSON at byte "))
       << "invalid UTF-8";
+  // The JSON lexer stops at a NUL byte as at the end of the file: what follows would be ignored.
+  EXPECT_EQ(ErrorOf(ReadText(std::string("[{}]\0[{\"x\": 1}]", 13), "f")),
+            "f: not JSON at byte 4: a NUL byte after the JSON value");
 }
 
 TEST(StixReaderTest, OtherJsonIsNotAContainer) {
