@@ -384,6 +384,7 @@ Status ContainerReader::Finish() {
 Result<ReadSummary> ReadObjects(
     std::istream& in, const std::string& origin,
     const std::function<Status(nlohmann::json&& object, size_t index)>& on_object) {
+  if (in.fail()) return Unexpected(IoError(origin + ": cannot read (the stream has failed)"));
   CountingBuffer buffer(in);
   std::istream counted(&buffer);
   ContainerReader reader(origin, on_object, buffer);

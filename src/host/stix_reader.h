@@ -47,10 +47,11 @@ constexpr size_t kMaxNestingDepth = 256;
 //
 // Errors (InvalidArgument, the message starts with "<origin>: "): not JSON ("not JSON at byte N:
 // ..."), not one of the three containers, an object or token larger than kMaxObjectBytes, nesting
-// deeper than kMaxNestingDepth. IoError if `in` fails. A Status error returned by on_object stops
-// the read and is returned as is. On any error on_object may already have been called for the
-// elements before it (the container's type may come last): the caller discards what it built.
-// Reads `in` through its stream buffer; not thread-safe on one stream, reentrant otherwise.
+// deeper than kMaxNestingDepth. IoError if `in` has failed before or fails. A Status error returned
+// by on_object stops the read and is returned as is. On any error on_object may already have been
+// called for the elements before it (the container's type may come last): the caller discards what
+// it built. Reads `in` with read() in 64 KiB chunks, so it may take up to one chunk past the
+// element being delivered. Reentrant; one stream must not be shared between threads.
 Result<ReadSummary> ReadObjects(
     std::istream& in, const std::string& origin,
     const std::function<Status(nlohmann::json&& object, size_t index)>& on_object);

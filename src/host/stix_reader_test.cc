@@ -250,6 +250,14 @@ TEST(StixReaderTest, GarbageIsRefused) {
             "f: not JSON at byte 4: a NUL byte after the JSON value");
 }
 
+TEST(StixReaderTest, AStreamThatCannotBeReadIsAnIoError) {
+  std::ifstream missing("/nonexistent/otguard/bundle.json", std::ios::binary);
+  auto result = ReadObjects(missing, "bundle.json", [](Json&&, size_t) { return Status::Ok(); });
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code(), StatusCode::kIoError);
+  EXPECT_TRUE(result.error().message().starts_with("bundle.json: cannot read"));
+}
+
 TEST(StixReaderTest, OtherJsonIsNotAContainer) {
   for (const char* text : {R"({"type": "indicator", "id": "indicator--1", "pattern": "[a:b = 1]"})",
                            R"({})", R"({"type": 7, "objects": []})", R"(42)", R"("bundle")"}) {
@@ -322,6 +330,9 @@ TEST(StixReaderTest, ANestingBombIsRefusedWherever) {
   Read read = ReadText(deep);
   ASSERT_TRUE(read.summary.has_value()) << read.summary.error().ToString();
   EXPECT_EQ(read.objects.size(), 1u);
+  // 257 are not.
+  deep = "[{\"a\":" + std::string(255, '[') + std::string(255, ']') + "}]";
+  EXPECT_TRUE(ErrorOf(ReadText(deep, "f")).starts_with("f: nesting deeper than 256 levels"));
 }
 
 TEST(StixReaderTest, AnErrorFromTheCallerStopsTheRead) {
