@@ -6,14 +6,20 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <istream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <set>
+#include <span>
+#include <sstream>
+#include <streambuf>
 #include <string>
 #include <unordered_map>
 
 #include "host/ioc_values.h"
 #include "host/stix_pattern.h"
+#include "host/stix_reader.h"
 #include "otguard/base/time_format.h"
 #include "otguard/host/ioc.h"
 #include "otguard/platform/files.h"
@@ -665,42 +671,64 @@ class BundleImporter {
   size_t seen_ = 0;
 };
 
+// The objects of a container, one at a time, into the importer.
+Result<StixImport> ImportStream(std::istream& in, const std::string& origin) {
+  BundleImporter importer(origin);
+  auto read = stix::ReadObjects(in, origin, [&](nlohmann::json&& object, size_t index) {
+    return importer.Add(object, index);
+  });
+  if (!read) return Unexpected(read.error());
+  return importer.Finish(read->bundle_id);
+}
+
+// An istream over a file opened read-only through platform (no lock, no access-time update).
+class FileStreamBuf : public std::streambuf {
+ public:
+  explicit FileStreamBuf(platform::ReadOnlyFile file) : file_(std::move(file)) {
+    file_.AdviseSequential();
+  }
+  const Status& error() const { return error_; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    auto n = file_.ReadAt(offset_, std::span(reinterpret_cast<uint8_t*>(buffer_), sizeof buffer_));
+    if (!n) {
+      error_ = n.error();
+      return traits_type::eof();
+    }
+    if (*n == 0) return traits_type::eof();
+    offset_ += *n;
+    setg(buffer_, buffer_, buffer_ + *n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  platform::ReadOnlyFile file_;
+  uint64_t offset_ = 0;
+  char buffer_[64 * 1024];
+  Status error_;
+};
+
 }  // namespace
 
 Result<StixImport> ImportStixBundle(std::string_view json_text, const std::string& origin) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::exception& e) {
-    return Unexpected(InvalidArgument(origin + ": not JSON: " + e.what()));
-  }
-  // A bundle, a TAXII 2.1 envelope ({"objects": [...]}) or a bare list of objects.
-  // "objects" is optional in a bundle, and an empty TAXII page is "{}" (TAXII 2.1, 5.3).
-  static const nlohmann::json kNoObjects = nlohmann::json::array();
-  const nlohmann::json* objects = doc.is_array() ? &doc : nullptr;
-  if (doc.is_object() && (!doc.contains("type") || StringField(doc, "type") == "bundle")) {
-    if (!doc.contains("objects")) {
-      objects = &kNoObjects;
-    } else if (doc["objects"].is_array()) {
-      objects = &doc["objects"];
-    }
-  }
-  if (objects == nullptr) {
-    return Unexpected(InvalidArgument(origin +
-                                      ": not a STIX bundle ({\"type\": \"bundle\", \"objects\": "
-                                      "[...]}), TAXII envelope or list of objects"));
-  }
-  BundleImporter importer(origin);
-  for (size_t i = 0; i < objects->size(); ++i) {
-    OTGUARD_RETURN_IF_ERROR(importer.Add((*objects)[i], i));
-  }
-  return importer.Finish(doc.is_object() ? StringField(doc, "id") : "");
+  std::istringstream in{std::string(json_text)};
+  return ImportStream(in, origin);
 }
 
 Result<StixImport> ImportStixFile(const std::string& path) {
-  // Until the streaming reader lands: bounded whole-file read.
-  OTGUARD_ASSIGN_OR_RETURN(std::string text, platform::ReadFileToString(path, uint64_t{256} << 20));
-  return ImportStixBundle(text, path);
+  platform::ReadOnlyFile::Options options;
+  options.follow_symlinks = true;
+  OTGUARD_ASSIGN_OR_RETURN(platform::ReadOnlyFile file,
+                           platform::ReadOnlyFile::Open(path, options));
+  auto buf = std::make_unique<FileStreamBuf>(std::move(file));
+  std::istream in(buf.get());
+  auto result = ImportStream(in, path);
+  if (!buf->error().ok()) {
+    return Unexpected(IoError(path + ": " + std::string(buf->error().message())));
+  }
+  return result;
 }
 
 }  // namespace otguard::host

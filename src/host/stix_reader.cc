@@ -366,7 +366,8 @@ Status ContainerReader::Finish() {
     summary_.container = Container::kBundle;
     return Status::Ok();
   }
-  if (!type_seen_ && (objects_seen_ || more_seen_)) {
+  // TAXII 2.1 (5.3) envelope properties are all optional: an empty page is "{}".
+  if (!type_seen_) {
     summary_.container = Container::kEnvelope;
     summary_.bundle_id.clear();
     summary_.spec_version.clear();

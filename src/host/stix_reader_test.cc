@@ -258,9 +258,18 @@ TEST(StixReaderTest, AStreamThatCannotBeReadIsAnIoError) {
   EXPECT_TRUE(result.error().message().starts_with("bundle.json: cannot read"));
 }
 
+// TAXII 2.1 (5.3): every envelope property is optional; OASIS's medallion answers "{}" for a
+// page without objects.
+TEST(StixReaderTest, AnEmptyObjectIsAnEmptyEnvelope) {
+  auto read = ReadText("{}", "f");
+  ASSERT_TRUE(read.summary.has_value()) << read.summary.error().ToString();
+  EXPECT_EQ(read.summary->container, Container::kEnvelope);
+  EXPECT_EQ(read.summary->objects, 0u);
+}
+
 TEST(StixReaderTest, OtherJsonIsNotAContainer) {
   for (const char* text : {R"({"type": "indicator", "id": "indicator--1", "pattern": "[a:b = 1]"})",
-                           R"({})", R"({"type": 7, "objects": []})", R"(42)", R"("bundle")"}) {
+                           R"({"type": 7, "objects": []})", R"(42)", R"("bundle")"}) {
     const std::string error = ErrorOf(ReadText(text, "f"));
     EXPECT_TRUE(error.starts_with("f: not a STIX bundle")) << text << " -> " << error;
   }
