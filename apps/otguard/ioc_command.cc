@@ -92,12 +92,11 @@ int RunImportStix(const IocArgs& args) {
   }
   if (!args.id.empty()) pack.id = args.id;
   if (!args.name.empty()) pack.name = args.name;
-  std::string toml = host::PackToToml(pack);
-  // What we write must load: this also checks --id and --name.
-  if (auto check = host::ParsePack(toml, args.output.empty() ? "<stdout>" : args.output); !check) {
-    PrintCommandError("ioc import-stix", check.error().message());
+  if (Status s = host::CheckPackHeader(pack); !s.ok()) {  // --id and --name
+    PrintCommandError("ioc import-stix", s.message());
     return 2;
   }
+  std::string toml = host::PackToToml(pack);
   if (args.output.empty()) {
     Print(stdout, toml);
   } else if (Status s = platform::WriteFileAtomic(args.output, toml, 0644); !s.ok()) {

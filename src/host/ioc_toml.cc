@@ -602,6 +602,19 @@ Result<Pack> ParsePack(std::string_view text, const std::string& origin) {
   return pack;
 }
 
+Status CheckPackHeader(const Pack& pack) {
+  Pack header;  // every field but the indicators
+  header.format = pack.format;
+  header.id = pack.id;
+  header.name = pack.name;
+  header.version = pack.version;
+  header.description = pack.description;
+  header.references = pack.references;
+  header.prevention = pack.prevention;
+  auto check = ParsePack(PackToToml(header), "the pack header");
+  return check ? Status::Ok() : check.error();
+}
+
 Result<Pack> LoadPackFile(const std::string& path) {
   OTGUARD_ASSIGN_OR_RETURN(std::string text, platform::ReadFileToString(path, kMaxPackBytes));
   return ParsePack(text, path);

@@ -140,6 +140,11 @@ constexpr int kPackFormat = 1;
 Result<Pack> ParsePack(std::string_view text, const std::string& origin);
 Result<Pack> LoadPackFile(const std::string& path);
 
+// Checks a pack's own fields (id, name, version ...) as ParsePack would, without its
+// indicators: for a pack built in memory (an import) whose indicators were made by the same
+// normalizers. InvalidArgument naming the field.
+Status CheckPackHeader(const Pack& pack);
+
 // Serializes a pack as format-1 TOML that ParsePack reads back to the same pack.
 std::string PackToToml(const Pack& pack);
 
