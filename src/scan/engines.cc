@@ -74,11 +74,15 @@ struct YaraPaths {
   std::vector<std::string> sources;                   // compiled together into one rule set
   std::vector<std::string> compiled;                  // yarac output: one rule set each
   std::set<std::pair<uint64_t, uint64_t>> seen_dirs;  // (device, inode): symlink loops
+  // A file named twice (a file and its directory) would define its rules twice in one
+  // namespace, which libyara refuses.
+  std::set<std::pair<uint64_t, uint64_t>> seen_files;
 };
 
 // Sorts a rule file by its first bytes; one that cannot be read goes with the sources, whose
 // compilation reports it as a bad file.
-void AddYaraFile(const std::string& path, YaraPaths* out) {
+void AddYaraFile(const std::string& path, const platform::FileInfo& info, YaraPaths* out) {
+  if (!out->seen_files.emplace(info.device, info.inode).second) return;
   platform::ReadOnlyFile::Options open_options;
   open_options.follow_symlinks = true;
   uint8_t head[4] = {};
@@ -104,7 +108,7 @@ Status AddYaraDirectory(const std::string& dir, const platform::FileInfo& info, 
     if (child->type == platform::FileType::kDirectory) {
       OTGUARD_RETURN_IF_ERROR(AddYaraDirectory(path, *child, out));
     } else if (child->type == platform::FileType::kRegular && IsYaraFileName(name)) {
-      AddYaraFile(path, out);
+      AddYaraFile(path, *child, out);
     }
   }
   return Status::Ok();
@@ -114,7 +118,7 @@ Status AddYaraPath(const std::string& path, YaraPaths* out) {
   auto info = platform::StatPath(path, /*follow_symlinks=*/true);
   if (!info) return info.error().WithContext("YARA rules");
   if (info->type == platform::FileType::kRegular) {
-    AddYaraFile(path, out);
+    AddYaraFile(path, *info, out);
     return Status::Ok();
   }
   if (info->type != platform::FileType::kDirectory) {

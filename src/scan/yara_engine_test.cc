@@ -219,6 +219,17 @@ TEST(LoadEnginesYaraTest, ADirectoryIsSearchedRecursivelyInSortedOrder) {
   EXPECT_EQ(engines->yara[1]->compiled_path(), dir.File("rules/z.yarc"));
 }
 
+TEST(LoadEnginesYaraTest, AFileNamedTwiceIsCompiledOnce) {
+  TempDir dir;
+  dir.Mkdir("rules");
+  std::string file = dir.Write("rules/b.yar", "rule B { condition: true }");
+  std::vector<sigdb::Diagnostic> diagnostics;
+  auto engines =
+      LoadEngines(YaraOnly({dir.File("rules"), file, dir.File("rules/./b.yar")}), &diagnostics);
+  ASSERT_TRUE(engines.has_value()) << engines.error().ToString();
+  EXPECT_EQ(engines->yara_files_rejected, 0u);
+}
+
 TEST(LoadEnginesYaraTest, BadFilesAreDiagnosticsUnlessStrict) {
   TempDir dir;
   dir.Mkdir("rules");

@@ -4,6 +4,7 @@
 #include <aclapi.h>
 #include <sddl.h>
 
+#include <map>
 #include <string>
 
 #include "otguard/platform/files.h"
@@ -40,7 +41,16 @@ Result<std::string> FileOwnerName(const std::string& path, const FileInfo&) {
   if (rc != ERROR_SUCCESS) {
     return Unexpected(IoError(path + ": owner not readable (error " + std::to_string(rc) + ")"));
   }
-  std::string name = owner != nullptr ? SidAccountName(owner) : "";
+  // LookupAccountSid may ask a domain controller; a file system has few owners, and a scan
+  // asks once per file: remember the names per SID and thread.
+  thread_local std::map<std::string, std::string> names;
+  std::string name;
+  if (owner != nullptr && IsValidSid(owner)) {
+    std::string key(static_cast<const char*>(owner), GetLengthSid(owner));
+    auto it = names.find(key);
+    if (it == names.end()) it = names.emplace(key, SidAccountName(owner)).first;
+    name = it->second;
+  }
   LocalFree(descriptor);
   return name;
 }
