@@ -23,6 +23,8 @@ from typing import Callable, Optional
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
+sys.path.insert(0, BENCH)
+from gen_yara import YARA_CONSTANTS  # noqa: E402  (the constants its --externals rules expect)
 OUT = os.path.join(BENCH, "out")
 
 CORPUS_ROOTS = ["/usr/lib/x86_64-linux-gnu/wine", "/usr/lib/x86_64-linux-gnu", "/usr/lib",
@@ -256,11 +258,12 @@ class Setup:
                             "--corpus-list", listing, "--mix", self.args.mix], check=True)
         return out
 
-    def rules(self, listing):
-        path = os.path.join(OUT, "rules.yar")
+    def rules(self, listing, externals=False):
+        path = os.path.join(OUT, "rules-ext.yar" if externals else "rules.yar")
         if not os.path.exists(path):
             subprocess.run([sys.executable, os.path.join(BENCH, "gen_yara.py"), "--out", path,
-                            "--corpus-list", listing], check=True)
+                            "--corpus-list", listing] + (["--externals"] if externals else []),
+                           check=True)
         return path
 
     def compiled(self, src_dir, name):
@@ -343,6 +346,20 @@ def define(setup, names):
                                                 "--threads", "1", corpus], parse_otguard),
                        time_goal=1.0)],
             Side("yara", ["yara", "-p", "1", "-r", rules, corpus], parse_yara),
+            compare=True, warm=True))
+    if "yara-ext" in names:
+        # The same rules, each also testing LOKI's and THOR's externals. otguard sets them per
+        # file; yara takes constants (-d), which the generated tests cannot tell from the real
+        # values (bench/gen_yara.py --externals), so the detections must still be equal.
+        rules = setup.rules(listing, externals=True)
+        defines = [a for c in YARA_CONSTANTS for a in ("-d", c)]
+        benches.append(Bench(
+            "YARA rules using external variables (filename, filepath ...), one thread each",
+            [Contender("yara-ext", Side("otguard", [og, "scan", "--db", setup.no_db, "--yara",
+                                                    rules, "--no-builtin", "--all-matches",
+                                                    "--json", "--threads", "1", corpus],
+                                        parse_otguard), time_goal=1.0)],
+            Side("yara", ["yara", "-p", "1", *defines, "-r", rules, corpus], parse_yara),
             compare=True, warm=True))
     if setup.args.peer_vs_peer:
         for b in benches:
@@ -454,7 +471,7 @@ def report(contenders, results, json_path):
     return all(row["goal_met"] for row in rows)
 
 
-ALL = ["load", "scan1", "scan2", "hash", "yara"]
+ALL = ["load", "scan1", "scan2", "hash", "yara", "yara-ext"]
 
 
 def common_parser(doc, names):

@@ -22,6 +22,7 @@ struct ScanArgs {
   std::vector<std::string> paths;
   std::vector<std::string> databases;
   std::vector<std::string> yara;
+  std::vector<std::string> yara_defines;
   bool no_builtin = false;
   bool all_matches = false;
   bool json = false;
@@ -74,6 +75,7 @@ int RunScan(const ScanArgs& args) {
   request.engines.databases = args.databases;
   if (args.databases.empty()) request.engines.bundled_dir = scan::FindBundledSignatureDir();
   request.engines.yara_files = args.yara;
+  request.engines.yara_defines = args.yara_defines;
   request.engines.include_builtin = !args.no_builtin;
   request.engines.strict = args.strict;
   request.on_diagnostic = [&](const sigdb::Diagnostic& d) {
@@ -112,7 +114,13 @@ void RegisterScan(CLI::App& app, int* exit_code) {
                   "Signature database: .ogdb, ClamAV .hdb/.hsb/.ndb/.fp/.sfp, or a directory "
                   "(repeatable; default: the bundled signatures)")
       ->allow_extra_args(false);
-  cmd->add_option("--yara", args->yara, "YARA rules file (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--yara", args->yara,
+                  "YARA rules: a source or yarac-compiled file, or a directory of *.yar/*.yara "
+                  "(recursive); repeatable. docs/yara.md")
+      ->allow_extra_args(false);
+  cmd->add_option("--yara-define", args->yara_defines,
+                  "NAME=VALUE for a YARA external variable, typed as yara -d (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_flag("--no-builtin", args->no_builtin, "Leave out the built-in EICAR test signature");
   cmd->add_flag("--all-matches", args->all_matches, "Report every match, not the first per file");
   cmd->add_flag("--json", args->json, "One JSON event per line (docs/event-schema.md)");
@@ -131,7 +139,8 @@ void RegisterScan(CLI::App& app, int* exit_code) {
   cmd->add_flag("--follow-symlinks", args->follow_symlinks, "Follow symbolic links");
   cmd->add_option("--quarantine", args->quarantine,
                   "Move detected files into this quarantine directory (opt-in)");
-  cmd->add_flag("--strict", args->strict, "Malformed signature lines are errors");
+  cmd->add_flag("--strict", args->strict,
+                "Malformed signature lines and YARA files that do not compile are errors");
   cmd->add_flag("--quiet", args->quiet, "Only detections and errors");
   cmd->callback([args, exit_code] { *exit_code = RunScan(*args); });
 }

@@ -94,6 +94,8 @@ Json SummaryEvent(const ScanSummary& s, const std::string& host) {
                           {"detections", s.detections}, {"errors", s.errors},
                           {"skipped", s.skipped},       {"seconds", s.seconds},
                           {"threads", s.threads}};
+  if (s.yara_files_rejected > 0)
+    e["otguard"]["scan"]["yara_files_rejected"] = s.yara_files_rejected;
   return e;
 }
 

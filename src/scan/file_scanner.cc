@@ -69,24 +69,25 @@ std::string SizeChange(uint64_t before, uint64_t after) {
 Result<FileScanner> FileScanner::Create(const Engines& engines, const ScanOptions& options,
                                         CpuThrottle* throttle) {
   OTGUARD_ASSIGN_OR_RETURN(auto digest, platform::MultiDigest::Create(NeededDigests(engines)));
-  std::optional<YaraScanner> yara;
-  if (engines.yara) {
-    OTGUARD_ASSIGN_OR_RETURN(YaraScanner scanner, YaraScanner::Create(engines.yara));
-    yara.emplace(std::move(scanner));
+  std::vector<YaraScanner> yara;
+  for (const auto& rules : engines.yara) {
+    OTGUARD_ASSIGN_OR_RETURN(YaraScanner scanner, YaraScanner::Create(rules));
+    yara.push_back(std::move(scanner));
   }
   return FileScanner(engines, options, throttle, std::move(digest), std::move(yara));
 }
 
 FileScanner::FileScanner(const Engines& engines, const ScanOptions& options, CpuThrottle* throttle,
-                         platform::MultiDigest digest, std::optional<YaraScanner> yara)
+                         platform::MultiDigest digest, std::vector<YaraScanner> yara)
     : engines_(engines),
       options_(options),
       throttle_(throttle),
       digest_(std::move(digest)),
       yara_(std::move(yara)) {
   // Only body signatures and YARA look at the bytes themselves; digests need no whole file.
-  streaming_ = !yara_ && std::none_of(engines.databases.begin(), engines.databases.end(),
-                                      [](const auto& db) { return db->HasBodySignatures(); });
+  streaming_ =
+      yara_.empty() && std::none_of(engines.databases.begin(), engines.databases.end(),
+                                    [](const auto& db) { return db->HasBodySignatures(); });
 }
 
 FileOutcome FileScanner::ScanFile(const std::string& path, bool follow_symlink) {
@@ -274,16 +275,29 @@ void FileScanner::RunDatabases(ByteSpan data, uint64_t size, const Digests& dige
   for (const auto& d : found) outcome->verdict.detections.push_back(FromSigdb(d));
 }
 
+YaraFileFacts FileScanner::FactsFor(ByteSpan data, const FileOutcome& outcome) const {
+  const std::string& path = outcome.verdict.path;
+  // Absolute, as THOR gives it, so that rules like `filepath contains "\\System32"` do not
+  // depend on the directory otguard was started in.
+  std::string directory = platform::DirName(platform::AbsolutePath(path));
+  auto owner = platform::FileOwnerName(path, outcome.info);
+  return FileFactsFor(platform::BaseName(path), directory, data, owner.value_or(""));
+}
+
 void FileScanner::RunYara(ByteSpan data, FileOutcome* outcome) {
-  if (!yara_) return;
-  std::vector<YaraMatch> matches;
-  Status s = yara_->Scan(data, options_.all_matches, &matches);
-  for (auto& m : matches) {
-    outcome->verdict.detections.push_back(Detection{Engine::kYara, m.rule, m.source});
-  }
-  if (!s.ok()) {
-    outcome->problems.push_back(
-        FileProblem{outcome->verdict.path, ProblemKind::kIoError, "YARA: " + s.ToString()});
+  if (yara_.empty()) return;
+  YaraFileFacts facts = FactsFor(data, *outcome);
+  for (YaraScanner& scanner : yara_) {
+    std::vector<YaraMatch> matches;
+    Status s = scanner.Scan(data, options_.all_matches, &facts, &matches);
+    for (auto& m : matches) {
+      outcome->verdict.detections.push_back(Detection{Engine::kYara, m.rule, m.source});
+    }
+    if (!s.ok()) {
+      outcome->problems.push_back(
+          FileProblem{outcome->verdict.path, ProblemKind::kIoError, "YARA: " + s.ToString()});
+    }
+    if (Enough(*outcome)) return;
   }
 }
 

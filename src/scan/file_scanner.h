@@ -62,7 +62,7 @@ class FileScanner {
 
  private:
   FileScanner(const Engines& engines, const ScanOptions& options, CpuThrottle* throttle,
-              platform::MultiDigest digest, std::optional<YaraScanner> yara);
+              platform::MultiDigest digest, std::vector<YaraScanner> yara);
   struct ReadResult {
     uint64_t read = 0;  // bytes read, up to size + 1
     Status digest_status;
@@ -81,6 +81,8 @@ class FileScanner {
   void RunEngines(ByteSpan data, uint64_t size, const ReadResult& read, FileOutcome* outcome);
   void RunDatabases(ByteSpan data, uint64_t size, const Digests& digests, FileOutcome* outcome);
   void RunYara(ByteSpan data, FileOutcome* outcome);
+  // The externals LOKI and THOR define for the file just read (yara_externals.h).
+  YaraFileFacts FactsFor(ByteSpan data, const FileOutcome& outcome) const;
   bool Enough(const FileOutcome& outcome) const {
     return !options_.all_matches && !outcome.verdict.detections.empty();
   }
@@ -89,7 +91,7 @@ class FileScanner {
   const ScanOptions& options_;
   CpuThrottle* throttle_;
   platform::MultiDigest digest_;
-  std::optional<YaraScanner> yara_;
+  std::vector<YaraScanner> yara_;  // one per rule set, scanned in turn
   bool streaming_ = false;
   // Not zero-filled, unlike a vector, since every byte used was just read.
   std::unique_ptr<uint8_t[]> buffer_;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "otguard/platform/crypto.h"
+#include "otguard/platform/process.h"
 #include "scan/test_util.h"
 
 namespace otguard::scan {
@@ -34,7 +35,7 @@ class FileScannerTest : public ::testing::Test {
     db_->body = {{"Test.Body", "MALWARE-BODY"}};
     db_->sha256 = {{"Test.Hash", Sha(kMalware)}};
     engines_.databases.push_back(db_);
-    engines_.yara = Rules("rule Test_Yara { strings: $a = \"MALWARE\" condition: $a }");
+    engines_.yara = {Rules("rule Test_Yara { strings: $a = \"MALWARE\" condition: $a }")};
   }
   FileScanner Make() {
     auto s = FileScanner::Create(engines_, options_);
@@ -63,6 +64,29 @@ TEST_F(FileScannerTest, OneReadFeedsHashBodyAndYara) {
   EXPECT_THAT(Names(o), ::testing::ElementsAre("Test.Hash", "Test.Body", "Test_Yara"));
   EXPECT_EQ(o.verdict.detections[2].engine, Engine::kYara);
   EXPECT_EQ(o.verdict.detections[2].source, "test.yar");
+}
+
+// The values LOKI and THOR give a rule, taken from the file itself (docs/yara.md).
+TEST_F(FileScannerTest, YaraRulesSeeTheFilesNamePlaceTypeAndOwner) {
+  std::string user = platform::CurrentUserName();
+  std::string dir = dir_.Mkdir("Temp");
+  std::string rules_file = dir_.Write("ext.yar", R"(
+rule Name { condition: filename == "Thumbs.DB" }
+rule Place { condition: filepath == ")" + dir + R"(" }
+rule Suffix { condition: extension == ".db" }
+rule Type { condition: filetype == "EXE" }
+rule Owner { condition: owner == ")" + user + R"(" }
+)");
+  std::vector<std::string> paths = {rules_file};
+  auto rules = YaraRules::CompileFiles(paths, {}, nullptr);
+  ASSERT_TRUE(rules.has_value()) << rules.error().ToString();
+  engines_.databases.clear();
+  engines_.yara = {*rules};
+  options_.all_matches = true;
+  FileOutcome o = Make().ScanFile(dir_.Write("Temp/Thumbs.DB", "MZ\x90"), false);
+  EXPECT_THAT(Names(o), ::testing::ElementsAre("Name", "Place", "Suffix", "Type", "Owner"));
+  FileOutcome other = Make().ScanFile(dir_.Write("notes", "text"), false);
+  EXPECT_THAT(Names(other), ::testing::ElementsAre("Owner"));  // the same owner, nothing else
 }
 
 TEST_F(FileScannerTest, FirstMatchStopsAfterTheFirstEngineThatMatched) {
@@ -166,7 +190,7 @@ TEST_F(FileScannerTest, BufferIsReusedAcrossFilesOfDifferentSizes) {
 // and the digest is the same as over the whole file.
 TEST_F(FileScannerTest, HashOnlyScanStreamsBigFilesInChunks) {
   db_->body.clear();
-  engines_.yara = nullptr;
+  engines_.yara.clear();
   std::string big(3 * FileScanner::kReadChunk + 12345, '\0');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
   db_->sha256 = {{"Test.BigHash", Sha(big)}};
@@ -184,14 +208,14 @@ TEST_F(FileScannerTest, BodyOrYaraNeedTheWholeFile) {
   EXPECT_FALSE(Make().streams());
   db_->body.clear();
   EXPECT_FALSE(Make().streams());  // YARA still needs it
-  engines_.yara = nullptr;
+  engines_.yara.clear();
   db_->body = {{"Test.Body", "MALWARE-BODY"}};
   EXPECT_FALSE(Make().streams());
 }
 
 TEST_F(FileScannerTest, StreamedFileThatGrewIsHashedAsItWasWhenOpened) {
   db_->body.clear();
-  engines_.yara = nullptr;
+  engines_.yara.clear();
   std::string path = dir_.Write("m.bin", kMalware);
   FileScanner scanner = Make();
   scanner.SetAfterReadHookForTesting(
@@ -205,7 +229,7 @@ TEST_F(FileScannerTest, StreamedFileThatGrewIsHashedAsItWasWhenOpened) {
 // Body matching sees a file bigger than the retained buffer whole (a signature at its very
 // end is found); such a file is mapped, so no buffer of its size stays behind.
 TEST_F(FileScannerTest, HugeFileIsSeenWholeAndLeavesNoBufferBehind) {
-  engines_.yara = nullptr;
+  engines_.yara.clear();
   options_.all_matches = true;
   std::string huge(FileScanner::kRetainLimit + 100, 'x');
   huge.replace(huge.size() - 12, 12, "MALWARE-BODY");
@@ -221,7 +245,7 @@ TEST_F(FileScannerTest, HugeFileIsSeenWholeAndLeavesNoBufferBehind) {
 // A mapped file cut short by another program while it is scanned: no crash (SIGBUS), what
 // was found in the part that remained stands, and the file is reported as changed.
 TEST_F(FileScannerTest, MappedFileTruncatedDuringTheScanIsAWarning) {
-  engines_.yara = nullptr;
+  engines_.yara.clear();
   options_.all_matches = true;
   std::string big(4 * FileScanner::kMapMin, 'x');
   big.replace(0, 12, "MALWARE-BODY");

@@ -95,6 +95,10 @@ class TextReporter : public ScanReporter {
     std::fprintf(o, "Errors: %llu\n", static_cast<unsigned long long>(s.errors));
     std::fprintf(o, "Warnings: %llu\n", static_cast<unsigned long long>(s.warnings));
     std::fprintf(o, "Skipped: %llu\n", static_cast<unsigned long long>(s.skipped));
+    if (s.yara_files_rejected > 0) {
+      std::fprintf(o, "YARA rule files rejected: %llu\n",
+                   static_cast<unsigned long long>(s.yara_files_rejected));
+    }
     std::fprintf(o, "Data scanned: %.2f MB\n", static_cast<double>(s.bytes) / (1024.0 * 1024.0));
     std::fprintf(o, "Threads: %u\n", s.threads);
     std::fprintf(o, "Time: %.3f sec\n", s.seconds);

@@ -30,6 +30,7 @@ Result<ScanSummary> RunScan(const ScanRequest& request) {
   std::unique_ptr<ScanReporter> reporter = MakeReporter(request.output);
   OTGUARD_ASSIGN_OR_RETURN(ScanSummary summary,
                            Scan(request.paths, *engines, options, reporter.get()));
+  summary.yara_files_rejected = engines->yara_files_rejected;
   reporter->Finish(summary);
   OTGUARD_RETURN_IF_ERROR(reporter->OutputStatus());
   return summary;

@@ -7,10 +7,21 @@ namespace {
 Status NoYara() { return Unimplemented("YARA rules are not supported by this build (Linux only)"); }
 }  // namespace
 
+bool YaraAvailable() { return false; }
+bool IsCompiledYaraRules(ByteSpan head) {
+  return head.size() >= 4 && head[0] == 'Y' && head[1] == 'A' && head[2] == 'R' && head[3] == 'A';
+}
+
 Result<std::shared_ptr<YaraLibrary>> YaraLibrary::Acquire() { return Unexpected(NoYara()); }
 YaraLibrary::~YaraLibrary() = default;
 
-Result<std::shared_ptr<const YaraRules>> YaraRules::CompileFiles(std::span<const std::string>) {
+Result<std::shared_ptr<const YaraRules>> YaraRules::CompileFiles(std::span<const std::string>,
+                                                                 std::span<const YaraDefine>,
+                                                                 std::vector<YaraRejectedFile>*) {
+  return Unexpected(NoYara());
+}
+Result<std::shared_ptr<const YaraRules>> YaraRules::LoadCompiled(const std::string&,
+                                                                 std::span<const YaraDefine>) {
   return Unexpected(NoYara());
 }
 Result<std::shared_ptr<const YaraRules>> YaraRules::CompileText(std::span<const YaraSource>) {
@@ -24,6 +35,8 @@ Result<YaraScanner> YaraScanner::Create(std::shared_ptr<const YaraRules>) {
 YaraScanner::YaraScanner(YaraScanner&& other) noexcept = default;
 YaraScanner& YaraScanner::operator=(YaraScanner&& other) noexcept = default;
 YaraScanner::~YaraScanner() = default;
-Status YaraScanner::Scan(ByteSpan, bool, std::vector<YaraMatch>*) { return NoYara(); }
+Status YaraScanner::Scan(ByteSpan, bool, const YaraFileFacts*, std::vector<YaraMatch>*) {
+  return NoYara();
+}
 
 }  // namespace otguard::scan

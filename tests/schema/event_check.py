@@ -145,7 +145,7 @@ SCAN = {
         {"otguard.scan.files": INT, "otguard.scan.bytes": INT, "otguard.scan.detections": INT,
          "otguard.scan.errors": INT, "otguard.scan.skipped": INT,
          "otguard.scan.seconds": (int, float), "otguard.scan.threads": INT},
-        {}),
+        {"otguard.scan.yara_files_rejected": INT}),
 }
 HUNT = {
     ("otguard.hunt.finding", "alert"): (

@@ -205,6 +205,14 @@ bool PathExists(const std::string& path);  // without following a final symlink
 std::string JoinPath(const std::string& dir, const std::string& name);
 // The directory part of `path` ("." when none).
 std::string DirName(const std::string& path);
+// The last component of `path` ("b" for "a/b" and "a/b/"; on Windows after '\\' or '/').
+std::string BaseName(const std::string& path);
+// The name of the file's owner as the OS shows it, for YARA's `owner` external (the meaning
+// LOKI and THOR give it): the user name of `info.uid` on Linux, its decimal number when no
+// user has it (as ls does); "DOMAIN\\user" of the owner SID on Windows (`path` is read
+// again there; the SID string when no name is known). Linux looks names up once per uid and
+// thread. Errors: what reading the owner returns (Windows).
+Result<std::string> FileOwnerName(const std::string& path, const FileInfo& info);
 // An absolute, lexically normalized form of `path` (no symlink resolution).
 std::string AbsolutePath(const std::string& path);
 // True when `path` matches the shell glob `pattern` ('*' also crosses '/' ; like

@@ -3,6 +3,7 @@
 #ifndef OTGUARD_SCAN_ENGINES_H_
 #define OTGUARD_SCAN_ENGINES_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,7 +17,10 @@ class YaraRules;  // compiled YARA rules (src/scan/yara_engine.h)
 
 struct Engines {
   std::vector<std::shared_ptr<const sigdb::Database>> databases;
-  std::shared_ptr<const YaraRules> yara;  // null when no rules were given
+  // The YARA rule sets, each scanned in turn: all source files compiled together, then each
+  // file compiled by yarac (libyara cannot merge those). Empty when no rules were given.
+  std::vector<std::shared_ptr<const YaraRules>> yara;
+  uint64_t yara_files_rejected = 0;  // rule files left out because they do not compile
 };
 
 struct EngineOptions {
@@ -25,14 +29,24 @@ struct EngineOptions {
   // the bundled signatures in `bundled_dir` (when it exists).
   std::vector<std::string> databases;
   std::string bundled_dir;
+  // Each entry is a YARA rules file, source or compiled by `yarac` (told by its magic, not
+  // its name), or a directory: its *.yar and *.yara files (source or compiled) and *.yarc
+  // files, recursively, in sorted order. docs/yara.md.
   std::vector<std::string> yara_files;
+  // --yara-define NAME=VALUE constants for the rules' other external variables.
+  std::vector<std::string> yara_defines;
   bool include_builtin = true;  // the built-in EICAR test signature
-  bool strict = false;          // a skipped signature line fails loading
+  // A skipped signature line, or a YARA file that does not compile, fails loading. Without it
+  // such a YARA file is left out and reported (a Diagnostic per message), the others load.
+  bool strict = false;
 };
 
-// Loads the engines. Diagnostics for skipped signature lines are appended to *diagnostics
-// (may be null). InvalidArgument for a YARA file that does not compile ("file:line: message"
-// for each error), NotFound for a missing path, what sigdb returns for a bad database.
+// Loads the engines. Diagnostics for skipped signature lines and for the messages of YARA
+// files left out are appended to *diagnostics (may be null). InvalidArgument for a bad
+// --yara-define, for YARA files that do not compile when `strict` (every file's messages,
+// "file:line: message") or when none compiles, for a directory without rule files, and for
+// a bad compiled file; NotFound for a missing path; Unimplemented for YARA options in a build
+// without libyara; what sigdb returns for a bad database.
 Result<Engines> LoadEngines(const EngineOptions& options,
                             std::vector<sigdb::Diagnostic>* diagnostics);
 

@@ -23,8 +23,8 @@ struct ScanRequest {
   ScanOptions scan;            // its `quarantine` is set from `quarantine_dir`
   std::string quarantine_dir;  // move detections into this store (created); "" for none
   OutputOptions output;
-  // Each skipped or malformed signature line, as soon as the engines are loaded (before the
-  // scan starts). May be empty.
+  // Each skipped or malformed signature line, and each message of a YARA rule file left out,
+  // as soon as the engines are loaded (before the scan starts). May be empty.
   std::function<void(const sigdb::Diagnostic&)> on_diagnostic;
 };
 

@@ -100,6 +100,7 @@ struct ScanSummary {
   uint64_t errors = 0;
   uint64_t warnings = 0;
   uint64_t skipped = 0;
+  uint64_t yara_files_rejected = 0;  // YARA rule files left out (set by RunScan)
   double seconds = 0;
   unsigned threads = 0;
   EventTime finished;  // when the last file was done: the summary record's `@timestamp`

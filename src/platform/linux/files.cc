@@ -378,6 +378,15 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
+std::string BaseName(const std::string& path) {
+  size_t end = path.size();
+  while (end > 1 && path[end - 1] == '/') --end;
+  if (end == 1 && path[0] == '/') return "/";
+  size_t slash = path.rfind('/', end - 1);
+  size_t begin = slash == std::string::npos ? 0 : slash + 1;
+  return path.substr(begin, end - begin);
+}
+
 std::string AbsolutePath(const std::string& path) {
   std::string full = path;
   if (path.empty() || path[0] != '/') {

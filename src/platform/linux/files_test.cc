@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "otguard/platform/process.h"
 #include "platform/testing/walk_log.h"
 #include "testing/temp_dir.h"
 
@@ -219,6 +220,28 @@ TEST(PathTest, JoinDirNameAbsoluteGlob) {
   EXPECT_TRUE(GlobMatch("*.log", "/var/x/y.log"));
   EXPECT_TRUE(GlobMatch("/proc/*", "/proc/1/maps"));
   EXPECT_FALSE(GlobMatch("*.log", "/var/x/y.txt"));
+}
+
+TEST(PathTest, BaseNameIsTheLastComponent) {
+  EXPECT_EQ(BaseName("/usr/bin/ls"), "ls");
+  EXPECT_EQ(BaseName("dir/sub/"), "sub");
+  EXPECT_EQ(BaseName("plain"), "plain");
+  EXPECT_EQ(BaseName("/"), "/");
+  EXPECT_EQ(BaseName("a\\b"), "a\\b");  // a backslash is part of a Linux file name
+}
+
+TEST(FileOwnerTest, NamesTheUserOrShowsTheNumber) {
+  FileInfo mine;
+  mine.uid = getuid();
+  auto name = FileOwnerName("/unused", mine);
+  ASSERT_TRUE(name.has_value());
+  EXPECT_EQ(*name, CurrentUserName());
+  FileInfo root;
+  root.uid = 0;
+  EXPECT_EQ(FileOwnerName("/", root).value(), "root");
+  FileInfo nobody_has_it;
+  nobody_has_it.uid = 3999999;
+  EXPECT_EQ(FileOwnerName("/", nobody_has_it).value(), "3999999");
 }
 
 }  // namespace

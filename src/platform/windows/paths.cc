@@ -241,6 +241,15 @@ std::string DirName(const std::string& path) {
   return sep <= root ? path.substr(0, root) : path.substr(0, sep);
 }
 
+std::string BaseName(const std::string& path) {
+  size_t root = RootLength(path);
+  size_t end = path.size();
+  while (end > root && IsSeparatorChar(path[end - 1])) --end;
+  size_t begin = end;
+  while (begin > root && !IsSeparatorChar(path[begin - 1])) --begin;
+  return path.substr(begin, end - begin);
+}
+
 std::string AbsolutePath(const std::string& path) {
   if (path.empty()) return AbsolutePath(".");
   return win::WideToUtf8(WithoutVerbatimPrefix(FullPath(path)));
