@@ -11,10 +11,10 @@ namespace {
 constexpr std::pair<std::string_view, std::string_view> kTechniques[] = {
     {"T0800", "Activate Firmware Update Mode"},
     {"T0809", "Data Destruction"},
-    {"T0828", "Loss of Productivity and Revenue"},
     {"T0812", "Default Credentials"},
     {"T0814", "Denial of Service"},
     {"T0816", "Device Restart/Shutdown"},
+    {"T0828", "Loss of Productivity and Revenue"},
     {"T0836", "Modify Parameter"},
     {"T0843", "Program Download"},
     {"T0845", "Program Upload"},
