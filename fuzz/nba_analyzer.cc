@@ -32,6 +32,15 @@ class FuzzContext final : public AnalyzerContext {
       i->AddPoolDomain("minergate.com");
       i->AddPoolPort(45560);
       i->AddService(Transport::kTcp, 80, {"http", true, false});
+      // IOC matching runs on whatever the analysers read (URLs, names, SNI).
+      WatchedIndicator w;
+      w.pack_id = "fuzz";
+      w.pack_version = "1";
+      w.indicator_id = "wire";
+      w.title = "fuzz";
+      w.urls = {"http://10.0.0.2/", "http://example.com/a?b"};
+      w.domains = {"*.example.com", "xmr.pool.minergate.com"};
+      if (auto list = Watchlist::Build({w})) i->SetWatchlist(*list);
       return i;
     }();
     return *intel;

@@ -8,6 +8,7 @@
 
 #include "apps/otguard/commands.h"
 #include "otguard/base/event.h"
+#include "otguard/host/wire.h"
 #include "otguard/nba/report.h"
 #include "otguard/nba/run.h"
 #include "otguard/platform/files.h"
@@ -27,6 +28,8 @@ struct NbaArgs {
   size_t fanout_hosts = 4;
   double fanout_seconds = 10;
   size_t scan_hosts = 5;
+  host::PackSources packs;  // analyze: IOC packs and STIX bundles to match traffic against
+  bool no_builtin_iocs = false;
 };
 
 void Fail(const char* cmd, const std::string& msg) {
@@ -45,8 +48,10 @@ bool WriteOut(const char* cmd, const std::string& path, const std::string& text)
 
 // Runs the analysis over the files or the interface. nullopt after printing the error.
 std::optional<nba::AnalysisResult> Run(const char* cmd, const NbaArgs& a,
-                                       nba::AnalysisOptions options) {
+                                       nba::AnalysisOptions options,
+                                       std::vector<nba::WatchedIndicator> watch = {}) {
   nba::RunRequest request;
+  request.watch = std::move(watch);
   request.captures.assign(a.inputs.begin(), a.inputs.end());
   request.filter = a.filter;
   request.data_dir = a.data_dir;
@@ -128,6 +133,12 @@ int Analyze(const NbaArgs& a) {
     if (s.ok() && eve) s = eve->Write(nba::AlertToEve(alert));
     if (!s.ok() && write_status.ok()) write_status = s;
   };
+  host::PackSources packs = a.packs;
+  packs.builtin = !a.no_builtin_iocs;
+  host::WireWatch watch = host::LoadWireWatch(packs);
+  for (const std::string& note : watch.notes) Fail("analyze", note);
+  for (const std::string& error : watch.errors) Fail("analyze", error);
+  if (!watch.errors.empty()) return 2;
   nba::AnalysisOptions options;
   if (live) {
     options.on_alert = [&](const nba::Alert& alert) {
@@ -135,7 +146,7 @@ int Analyze(const NbaArgs& a) {
       std::fflush(stdout);
     };
   }
-  auto result = Run("analyze", a, options);
+  auto result = Run("analyze", a, options, std::move(watch.indicators));
   if (!result) return 2;
   if (!live) {
     for (const auto& alert : result->alerts) print(alert);
@@ -220,6 +231,17 @@ void RegisterNbaCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   analyze->add_option("--scan-hosts", args->scan_hosts, "scan: distinct unanswered hosts")
       ->capture_default_str();
+  analyze
+      ->add_option("--pack", args->packs.files,
+                   "also alert on this IOC pack's URLs, domains, addresses and ports "
+                   "(docs/ioc-packs.md); repeatable")
+      ->allow_extra_args(false);
+  analyze
+      ->add_option("--stix", args->packs.stix,
+                   "also alert on this STIX bundle's indicators; repeatable")
+      ->allow_extra_args(false);
+  analyze->add_flag("--no-builtin-iocs", args->no_builtin_iocs,
+                    "without the built-in IOC packs (MsraMiner)");
   analyze->callback([args, exit_code] { *exit_code = Analyze(*args); });
 
   auto* stats = nba->add_subcommand("stats", "per-host and per-service session statistics");

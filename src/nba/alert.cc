@@ -14,10 +14,12 @@ constexpr std::pair<std::string_view, std::string_view> kTechniques[] = {
     {"T0812", "Default Credentials"},
     {"T0814", "Denial of Service"},
     {"T0816", "Device Restart/Shutdown"},
+    {"T0828", "Loss of Productivity and Revenue"},
     {"T0836", "Modify Parameter"},
     {"T0843", "Program Download"},
     {"T0845", "Program Upload"},
     {"T0846", "Remote System Discovery"},
+    {"T0849", "Masquerading"},
     {"T0855", "Unauthorized Command Message"},
     {"T0858", "Change Operating Mode"},
     {"T0859", "Valid Accounts"},
@@ -88,13 +90,16 @@ nlohmann::json AlertToEcs(const Alert& a) {
   SetSeverity(j, a.severity);
   j["rule"] = {
       {"name", a.rule}, {"category", CategoryName(a.category)}, {"description", a.message}};
-  SetRuleset(j, {"otguard-nba", std::string(OtguardVersion())});
+  SetRuleset(j, a.ruleset.name.empty() ? Ruleset{"otguard-nba", std::string(OtguardVersion())}
+                                       : a.ruleset);
   if (!a.technique.empty()) {
     bool ics = a.technique.size() == 5 && a.technique.compare(0, 2, "T0") == 0;
     j["threat"] = {{"framework", ics ? "MITRE ATT&CK for ICS" : "MITRE ATT&CK"},
-                   {"technique",
-                    {{"id", json::array({a.technique})},
-                     {"name", json::array({TechniqueName(a.technique)})}}}};
+                   {"technique", {{"id", json::array({a.technique})}}}};
+    // An IOC pack may name a technique this table lacks: its id alone, never an empty name.
+    if (std::string_view name = TechniqueName(a.technique); !name.empty()) {
+      j["threat"]["technique"]["name"] = json::array({name});
+    }
   }
   j["source"] = {{"ip", a.source.ip.ToString()}};
   j["destination"] = {{"ip", a.destination.ip.ToString()}};

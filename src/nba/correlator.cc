@@ -321,6 +321,7 @@ void Correlator::OnFinding(const FlowInfo& flow, const Finding& finding, uint64_
   a.message = finding.message;
   a.technique = finding.technique;
   a.operation = finding.operation;
+  a.ruleset = finding.ruleset;
   a.fields = finding.fields;
   if (!a.operation.empty()) {
     Baseline::Operation op{a.source.ip, a.destination.ip, a.operation};

@@ -104,6 +104,7 @@ class Engine::Impl {
   void GapAll(FlowSlot* slot, Direction dir, uint64_t len);
   void FinishAll(FlowSlot* slot);
   void DropStopped(FlowSlot* slot);
+  void MatchWatchlist(const FlowInfo& flow, const Packet& p);
   bool IsServicePort(Transport t, uint16_t port) const;
   Micros IdleTimeout(TimeoutClass c) const;
 };
@@ -402,6 +403,27 @@ void Engine::Impl::Analyse(FlowSlot* slot, const Packet& p, Direction dir) {
   DropStopped(slot);
 }
 
+// IOC addresses and ports are a property of the flow, not of a protocol: checked once, when
+// the flow starts, whatever analysers run.
+void Engine::Impl::MatchWatchlist(const FlowInfo& flow, const Packet& p) {
+  const Watchlist& watchlist = intel_.watchlist();
+  std::vector<WireMatch> matches = watchlist.MatchFlow(flow);
+  if (matches.empty()) return;
+  const bool ports = flow.transport == Transport::kTcp || flow.transport == Transport::kUdp;
+  auto text = [&](const Endpoint& e) {
+    std::string ip = e.ip.ToString();
+    if (!ports) return ip;
+    return (e.ip.is_v4() ? ip : "[" + ip + "]") + ":" + std::to_string(e.port);
+  };
+  const std::string value = std::string(TransportName(flow.transport)) + " " + text(flow.client) +
+                            " -> " + text(flow.server);
+  for (const WireMatch& m : matches) {
+    ++counters_.findings;
+    observer_.OnFinding(flow, IocFinding(watchlist.indicators()[m.indicator], m, value, "flow"),
+                        p.index, p.ts);
+  }
+}
+
 FlowSlot* Engine::Impl::Lookup(const Packet& p, bool& created) {
   FlowKey key = internal::KeyOf(p);
   FlowSlot* slot = table_.Find(key);
@@ -442,6 +464,7 @@ void Engine::Impl::ProcessPacket(const Packet& p) {
   Account(slot, p, dir);
   if (created) {
     observer_.OnFlowStart(slot->info);
+    if (intel_.watchlist().has_endpoints()) MatchWatchlist(slot->info, p);
   } else {
     table_.Touch(slot);
   }

@@ -13,6 +13,8 @@ Result<AnalysisResult> RunAnalysis(RunRequest request) {
   std::filesystem::path intel_dir =
       request.data_dir.empty() ? Intel::DefaultDir() : request.data_dir / "nba";
   OTGUARD_ASSIGN_OR_RETURN(Intel intel, Intel::Load(intel_dir));
+  OTGUARD_ASSIGN_OR_RETURN(Watchlist watchlist, Watchlist::Build(std::move(request.watch)));
+  intel.SetWatchlist(std::move(watchlist));
   std::optional<Baseline> baseline;
   if (!request.baseline.empty()) {
     OTGUARD_ASSIGN_OR_RETURN(baseline, Baseline::Load(request.baseline));

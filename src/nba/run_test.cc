@@ -64,5 +64,107 @@ TEST(RunAnalysisTest, AssetNamesReachTheGraph) {
   EXPECT_EQ(pz.asset->name, "PZ");
 }
 
+// --- IOC indicators on real captures ---------------------------------------------------------
+
+WatchedIndicator Watched(std::string id) {
+  WatchedIndicator w;
+  w.pack_id = "test";
+  w.pack_version = "2026.12.04";
+  w.indicator_id = std::move(id);
+  w.title = "Test indicator";
+  w.severity = Severity::kCritical;
+  w.technique = "T0869";
+  return w;
+}
+
+std::vector<const Alert*> IocAlerts(const AnalysisResult& r) {
+  std::vector<const Alert*> out;
+  for (const Alert& a : r.alerts) {
+    if (a.category == Category::kIoc) out.push_back(&a);
+  }
+  return out;
+}
+
+// gopacket's test_ethernet.pcap: curl fetches http://10.1.1.1/ and is redirected to
+// /login.asp on the same host, which it does not fetch.
+TEST(RunAnalysisTest, UrlIndicatorAlertsOnTheCapturedRequestOnly) {
+  RunRequest req = OnCapture("gopacket/test_ethernet.pcap");
+  WatchedIndicator root = Watched("root");
+  root.urls = {"http://10.1.1.1/"};
+  req.watch = {root};
+  auto r = RunAnalysis(req);
+  ASSERT_TRUE(r) << r.error().ToString();
+  auto alerts = IocAlerts(*r);
+  ASSERT_EQ(alerts.size(), 1u);
+  const Alert& a = *alerts[0];
+  EXPECT_EQ(a.rule, "ioc.test.root");
+  EXPECT_EQ(a.severity, Severity::kCritical);
+  EXPECT_EQ(a.source.ip.ToString(), "10.1.1.2");
+  EXPECT_EQ(a.destination.ip.ToString(), "10.1.1.1");
+  EXPECT_EQ(a.destination.port, 80);
+  EXPECT_EQ(a.app_protocol, "http");
+  EXPECT_EQ(a.fields["ioc"]["seen"], "http request");
+  EXPECT_EQ(a.fields["ioc"]["value"], "http://10.1.1.1/");
+  nlohmann::json ecs = AlertToEcs(a);
+  EXPECT_EQ(ecs["rule"]["ruleset"], "test");
+  EXPECT_EQ(ecs["rule"]["version"], "2026.12.04");
+  EXPECT_EQ(ecs["rule"]["category"], "ioc");
+  EXPECT_EQ(ecs["otguard"]["details"]["ioc"]["indicator"], "root");
+
+  // The redirect's target is on the same host: an indicator for it must not fire.
+  WatchedIndicator login = Watched("login");
+  login.urls = {"http://10.1.1.1/login.asp"};
+  req.watch = {login};
+  r = RunAnalysis(req);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(IocAlerts(*r).empty());
+}
+
+TEST(RunAnalysisTest, AddressIndicatorWithPortAlertsOnTheFlow) {
+  RunRequest req = OnCapture("gopacket/test_ethernet.pcap");
+  WatchedIndicator web = Watched("web"), ssh = Watched("ssh");
+  web.addresses = ssh.addresses = {"10.1.1.0/24"};
+  web.protocol = ssh.protocol = "tcp";
+  web.ports = {80};
+  ssh.ports = {22};
+  req.watch = {web, ssh};
+  auto r = RunAnalysis(req);
+  ASSERT_TRUE(r) << r.error().ToString();
+  auto alerts = IocAlerts(*r);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0]->rule, "ioc.test.web");
+  EXPECT_EQ(alerts[0]->fields["ioc"]["seen"], "flow");
+  EXPECT_EQ(alerts[0]->fields["ioc"]["matched"], "10.1.1.0/24");
+  EXPECT_EQ(alerts[0]->fields["ioc"]["value"], "tcp 10.1.1.2:44644 -> 10.1.1.1:80");
+}
+
+// gopacket's test_dns.pcap: queries from resolvers for real names (two under vtomske.ru).
+TEST(RunAnalysisTest, DomainIndicatorAlertsOnCapturedQueries) {
+  RunRequest req = OnCapture("gopacket/test_dns.pcap");
+  WatchedIndicator zone = Watched("zone"), other = Watched("other");
+  zone.domains = {"*.vtomske.ru"};
+  other.domains = {"vtomske.ru.example", "guru-net.com"};  // mail.guru-net.com is not it
+  req.watch = {zone, other};
+  auto r = RunAnalysis(req);
+  ASSERT_TRUE(r) << r.error().ToString();
+  auto alerts = IocAlerts(*r);
+  ASSERT_EQ(alerts.size(), 1u);  // one client, one server: the second query is a repeat
+  EXPECT_EQ(alerts[0]->rule, "ioc.test.zone");
+  EXPECT_EQ(alerts[0]->source.ip.ToString(), "109.60.128.2");
+  EXPECT_EQ(alerts[0]->fields["ioc"]["value"], "finance.vtomske.ru");
+  EXPECT_EQ(alerts[0]->fields["ioc"]["seen"], "dns query");
+  EXPECT_EQ(r->duplicate_alerts, 1u);
+}
+
+TEST(RunAnalysisTest, AWatchedValueNotInItsFormIsAnError) {
+  RunRequest req = OnCapture("gopacket/test_dns.pcap");
+  WatchedIndicator bad = Watched("bad");
+  bad.urls = {"not a url"};
+  req.watch = {bad};
+  auto r = RunAnalysis(req);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().ToString().find("test/bad"), std::string::npos) << r.error().ToString();
+}
+
 }  // namespace
 }  // namespace otguard::nba

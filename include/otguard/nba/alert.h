@@ -30,6 +30,7 @@ struct Alert {
   std::string destination_domain;                        // from DNS answers seen earlier, if any
   std::optional<Asset> source_asset, destination_asset;  // from --assets, if known
   std::string operation;
+  Ruleset ruleset;  // Finding::ruleset: empty name for otguard's own rules
   nlohmann::json fields = nlohmann::json::object();
   // Further packet times that belong to the evidence (fan-out: each new target's first packet).
   std::vector<Micros> evidence_times;

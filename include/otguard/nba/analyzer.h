@@ -85,6 +85,10 @@ struct AnalyzerInfo {
   std::vector<uint16_t> udp_ports = {};
 };
 
+// Reports each IOC match (Watchlist::Match*) as IocFinding(..., value, seen) through `ctx`.
+void ReportIocMatches(AnalyzerContext& ctx, const std::vector<WireMatch>& matches,
+                      std::string_view value, std::string_view seen);
+
 // Every analyser compiled in (generated from src/nba/analyzers/*/ by CMake).
 std::span<const AnalyzerInfo* const> BuiltinAnalyzers();
 const AnalyzerInfo* FindAnalyzer(std::string_view name);

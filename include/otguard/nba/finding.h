@@ -55,6 +55,9 @@ struct Finding {
   std::string operation;
   // Protocol details under the analyser's name: {"smb": {"command": "trans2_secondary", ...}}.
   nlohmann::json fields = nlohmann::json::object();
+  // The database the rule comes from when it is not otguard's own (name empty: otguard-nba):
+  // an IOC pack's id and version for "ioc.*" findings (watchlist.h).
+  Ruleset ruleset;
 };
 
 }  // namespace otguard::nba

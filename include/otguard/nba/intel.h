@@ -1,5 +1,6 @@
 // Detection content for network analysis, loaded from versioned data files (data/nba/*.toml),
-// never compiled in: mining pools, their ports, and the service-port table.
+// never compiled in: mining pools, their ports, and the service-port table; plus the IOC
+// watchlist a run is given (watchlist.h).
 // An Intel is immutable after Load() and safe to share between threads.
 #ifndef OTGUARD_NBA_INTEL_H_
 #define OTGUARD_NBA_INTEL_H_
@@ -11,10 +12,12 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "otguard/base/status.h"
 #include "otguard/nba/packet.h"
+#include "otguard/nba/watchlist.h"
 
 namespace otguard::nba {
 
@@ -43,16 +46,20 @@ class Intel {
   bool IsPoolPort(uint16_t port) const { return pool_ports_.contains(port); }
   const ServicePort* Service(Transport t, uint16_t port) const;
   bool IsWebPort(uint16_t port) const;
+  // IOC indicators the traffic is matched against (empty unless set: `nba analyze --pack`).
+  const Watchlist& watchlist() const { return watchlist_; }
 
   // For tests and tools that build content in memory.
   void AddPoolDomain(std::string domain);
   void AddPoolPort(uint16_t port) { pool_ports_.insert(port); }
   void AddService(Transport t, uint16_t port, ServicePort s);
+  void SetWatchlist(Watchlist watchlist) { watchlist_ = std::move(watchlist); }
 
  private:
   std::unordered_set<std::string> pool_domains_;
   std::unordered_set<uint16_t> pool_ports_;
   std::unordered_map<uint32_t, ServicePort> services_;  // key: transport << 16 | port
+  Watchlist watchlist_;
 };
 
 }  // namespace otguard::nba

@@ -10,6 +10,7 @@
 
 #include "otguard/base/status.h"
 #include "otguard/nba/analysis.h"
+#include "otguard/nba/watchlist.h"
 
 namespace otguard::nba {
 
@@ -23,13 +24,17 @@ struct RunRequest {
   std::filesystem::path data_dir;
   std::filesystem::path baseline;  // alert on what this baseline lacks (empty: no baseline)
   std::filesystem::path assets;    // host names and roles (empty: addresses only)
+  // IOC indicators to alert on (rule "ioc.<pack>.<indicator>"): host::WireIndicators makes
+  // them from IOC packs. Empty: none.
+  std::vector<WatchedIndicator> watch;
   // Thresholds, threads, learn, on_alert. Its baseline and assets pointers are set here from
   // the files above; the loaded objects live for the call only (results hold copies).
   AnalysisOptions options;
 };
 
 // Errors: kInvalidArgument when both or neither of `captures` and `open` are given; otherwise
-// what loading the intel data, the baseline or the asset names, or opening the input returns.
+// what loading the intel data, the baseline or the asset names, indexing `watch`
+// (Watchlist::Build), or opening the input returns.
 // Damaged packets are counted in the result, not errors (result.capture.errors holds warnings).
 Result<AnalysisResult> RunAnalysis(RunRequest request);
 

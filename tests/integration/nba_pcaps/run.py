@@ -221,6 +221,57 @@ def check_incident(args, pcaps):
               for a in against), "incident with baseline: the worm's web server is a new service")
 
 
+PACK = """format = 1
+id = "wire"
+name = "Wire test"
+version = "2026.12.04"
+
+[[indicator]]
+id = "url"
+kind = "remote-endpoint"
+title = "Listed URL"
+severity = "critical"
+urls = ["%s"]
+"""
+
+
+def check_iocs(args, pcaps):
+    """IOC packs on the command line: a URL alerts on the captured request and never on the
+    host's other URLs; a pack with nothing the wire can show is refused; --no-builtin-iocs
+    takes the built-in pack's matches away."""
+    f = [os.path.join(pcaps, "gopacket", "test_ethernet.pcap")]
+
+    def with_url(url):
+        path = os.path.join(args.work, "wire.toml")
+        with open(path, "w") as fh:
+            fh.write(PACK % url)
+        return analyze(args, f, ["--no-builtin-iocs", "--pack", path])
+
+    alerts, p = with_url("http://10.1.1.1/")
+    check(p.returncode == 1 and [a["rule"]["name"] for a in alerts] == ["ioc.wire.url"],
+          "iocs: the captured request for http://10.1.1.1/ is one alert (%s)" % p.stderr)
+    if alerts:
+        a = alerts[0]
+        check(a["rule"]["ruleset"] == "wire" and a["rule"]["version"] == "2026.12.04" and
+              a["event"]["severity"] == 5 and
+              a["otguard"]["details"]["ioc"]["seen"] == "http request",
+              "iocs: the alert names the pack, its version, the severity and where")
+    alerts, p = with_url("http://10.1.1.1/login.asp")
+    check(p.returncode == 0 and alerts == [],
+          "iocs: another URL on the same host (the redirect target) is no alert")
+    hashes = os.path.join(args.work, "hashes.toml")
+    with open(hashes, "w") as fh:
+        fh.write(PACK.replace('kind = "remote-endpoint"', 'kind = "file"').replace(
+            'urls = ["%s"]', 'sha256 = ["' + "a" * 64 + '"]'))
+    p = run([args.otguard, "nba", "analyze", "--pack", hashes, *f], ok=(2,))
+    check("no indicator that traffic can show" in p.stderr,
+          "iocs: a pack without wire indicators is refused: %s" % p.stderr.strip())
+    incident = os.path.join(args.work, "incident.pcap")
+    plain, _ = analyze(args, [incident], ["--no-builtin-iocs"])
+    check(not any(a["rule"]["category"] == "ioc" for a in plain),
+          "iocs: --no-builtin-iocs leaves the built-in pack out")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--otguard", required=True)
@@ -243,6 +294,7 @@ def main():
         check(s.get("variant") and "agent" in s, "mining: variant and agent on %s" % identity(a))
     check_baseline(args, args.pcaps)
     check_incident(args, args.pcaps)
+    check_iocs(args, args.pcaps)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -209,12 +209,20 @@ class DnsAnalyzer final : public Analyzer {
     }
     if (m->truncated) ctx().Anomaly("truncated_answers");
     if (m->query.empty()) return;
+    const Watchlist& watchlist = ctx().intel().watchlist();
     if (!m->response) {
       if (pending_.size() < kMaxPending) pending_.emplace(m->id, m->query);
+      if (watchlist.has_domains()) MatchWatchlist(watchlist, m->query, "dns query");
       return;
     }
-    pending_.erase(m->id);
+    // A response whose query was not seen (the capture started late, or the query went by
+    // another path) still names what was asked.
+    const bool query_seen = pending_.erase(m->id) > 0;
     std::vector<std::string> chain = CnameChain(*m);
+    if (watchlist.has_domains()) {
+      if (!query_seen) MatchWatchlist(watchlist, m->query, "dns query");
+      for (size_t i = 1; i < chain.size(); ++i) MatchWatchlist(watchlist, chain[i], "dns answer");
+    }
     if (!m->answers.empty()) ReportAnswer(*m, chain);
     ReportPoolLookup(m->query, chain, Addresses(*m), true);
   }
@@ -228,6 +236,10 @@ class DnsAnalyzer final : public Analyzer {
     f.message = "DNS answer for " + Short(m.query);
     f.fields = {{"dns", AnswerFields(m, chain)}};
     ctx().Report(std::move(f));
+  }
+
+  void MatchWatchlist(const Watchlist& watchlist, const std::string& name, std::string_view seen) {
+    ReportIocMatches(ctx(), watchlist.MatchDomain(name), Short(name), seen);
   }
 
   // Alerts once per queried name if the name or an alias in its chain is a pool.

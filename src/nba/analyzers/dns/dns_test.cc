@@ -248,5 +248,89 @@ TEST(DnsAnalyzerTest, TcpMessagesAreFramedByTheirLengthAcrossSegments) {
   EXPECT_TRUE(ctx.anomalies.empty());
 }
 
+// --- IOC domains ---------------------------------------------------------------------------
+
+Intel WatchIntel(std::vector<std::string> domains) {
+  WatchedIndicator w;
+  w.pack_id = "test";
+  w.pack_version = "1";
+  w.indicator_id = "ind";
+  w.title = "Test indicator";
+  w.domains = std::move(domains);
+  Intel intel;
+  auto list = Watchlist::Build({w});
+  EXPECT_TRUE(list.has_value());
+  if (list) intel.SetWatchlist(*list);
+  return intel;
+}
+
+// A query for finance.vtomske.ru as captured in tests/data/pcaps/gopacket/test_dns.pcap
+// (frame 2, UDP payload).
+const std::vector<uint8_t> kCapturedQuery = {0xb2, 0x73, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+                                             0x00, 0x00, 0x00, 0x07, 0x66, 0x69, 0x6e, 0x61, 0x6e,
+                                             0x63, 0x65, 0x07, 0x76, 0x74, 0x6f, 0x6d, 0x73, 0x6b,
+                                             0x65, 0x02, 0x72, 0x75, 0x00, 0x00, 0x01, 0x00, 0x01};
+
+std::vector<Finding> IocAlerts(const testing::RecordingContext& ctx) {
+  std::vector<Finding> out;
+  for (const Finding& f : ctx.findings) {
+    if (f.rule.starts_with("ioc.")) out.push_back(f);
+  }
+  return out;
+}
+
+TEST(DnsIocTest, CapturedQueryUnderAListedZoneIsAnAlert) {
+  Intel intel = WatchIntel({"*.vtomske.ru"});
+  testing::RecordingContext ctx(Transport::kUdp, 53, &intel);
+  auto a = Info().create(ctx);
+  a->Deliver(Direction::kToServer, kCapturedQuery);
+  a->Finish();
+  auto alerts = IocAlerts(ctx);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule, "ioc.test.ind");
+  EXPECT_EQ(alerts[0].category, Category::kIoc);
+  EXPECT_EQ(alerts[0].actor, Direction::kToServer);
+  EXPECT_EQ(alerts[0].fields["ioc"]["seen"], "dns query");
+  EXPECT_EQ(alerts[0].fields["ioc"]["value"], "finance.vtomske.ru");
+  EXPECT_EQ(alerts[0].fields["ioc"]["matched"], "*.vtomske.ru");
+}
+
+TEST(DnsIocTest, OtherNamesAndNeighbourZonesAreNoMatch) {
+  for (const char* listed : {"vtomske.ru.example", "pogoda.vtomske.ru", "*.tomske.ru"}) {
+    Intel intel = WatchIntel({listed});
+    testing::RecordingContext ctx(Transport::kUdp, 53, &intel);
+    auto a = Info().create(ctx);
+    a->Deliver(Direction::kToServer, kCapturedQuery);
+    EXPECT_TRUE(IocAlerts(ctx).empty()) << listed;
+  }
+}
+
+// An alias in the answer is where a listed name shows when the asked one is not listed; a
+// response whose query was not captured still names the query.
+TEST(DnsIocTest, ListedAliasInAnAnswerAndAnUnseenQuery) {
+  Intel intel = WatchIntel({"xmr.pool.minergate.com", "*.mdfr6avyyle.online"});
+  testing::RecordingContext ctx(Transport::kUdp, 53, &intel);
+  auto a = Info().create(ctx);
+  a->Deliver(Direction::kToClient, AliasedPoolResponse(9));
+  auto alerts = IocAlerts(ctx);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].fields["ioc"]["seen"], "dns query");
+  EXPECT_EQ(alerts[0].fields["ioc"]["value"], "p1.mdfr6avyyle.online");
+  EXPECT_EQ(alerts[1].fields["ioc"]["seen"], "dns answer");
+  EXPECT_EQ(alerts[1].fields["ioc"]["value"], "xmr.pool.minergate.com");
+}
+
+TEST(DnsIocTest, QueryAndItsAnswerReportTheQueryOnce) {
+  Intel intel = WatchIntel({"*.mdfr6avyyle.online"});
+  testing::RecordingContext ctx(Transport::kUdp, 53, &intel);
+  auto a = Info().create(ctx);
+  MessageBuilder query(7, false, 1, 0);
+  query.Name("p1.mdfr6avyyle.online");
+  query.Question(kTypeA);
+  a->Deliver(Direction::kToServer, query.bytes);
+  a->Deliver(Direction::kToClient, AliasedPoolResponse(7));
+  EXPECT_EQ(IocAlerts(ctx).size(), 1u);
+}
+
 }  // namespace
 }  // namespace otguard::nba::analyzers::dns

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nba/analyzers/http/message.h"
+#include "otguard/base/url.h"
 
 namespace otguard::nba::analyzers::http {
 namespace {
@@ -144,10 +145,30 @@ class HttpAnalyzer final : public Analyzer {
   }
 
   void RequestHead(Stream& s, const Head& head) {
+    const Watchlist& watchlist = ctx().intel().watchlist();
+    if (watchlist.has_urls() || watchlist.has_domains()) MatchWatchlist(watchlist, head);
     if (pending_.size() >= kMaxPending) pending_.pop_front();
     pending_.push_back({Text(head.start.method), Text(head.start.uri), head.host, head.user_agent});
     // A request without Content-Length or chunked coding has no body (RFC 9112 §6.3 item 7).
     BeginBody(s, head, head.content_length.value_or(0));
+  }
+
+  // The request's whole URL against URL indicators (never its host alone), and its host name
+  // against domain indicators.
+  void MatchWatchlist(const Watchlist& watchlist, const Head& head) {
+    std::string url = RequestUrl(head.start.uri, head.host, ctx().flow().server);
+    if (url.empty()) return;
+    if (watchlist.has_urls()) {
+      std::vector<WireMatch> matches = watchlist.MatchUrl(url);
+      // Shown in its normal form (no default port ...); normalized again only on a match.
+      if (!matches.empty()) {
+        ReportIocMatches(ctx(), matches, Text(NormalizeUrl(url).value_or(url)), "http request");
+      }
+    }
+    std::string_view host = UrlHost(url);
+    if (watchlist.has_domains() && !host.empty()) {
+      ReportIocMatches(ctx(), watchlist.MatchDomain(host), Text(host), "http host");
+    }
   }
 
   void ResponseHead(Stream& s, const Head& head) {

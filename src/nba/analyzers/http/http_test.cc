@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nba/analyzers/http/message.h"
 #include "nba/testing/fake_context.h"
 #include "nba/testing/replay.h"
 
@@ -270,6 +271,95 @@ TEST(HttpTest, EngineFindsTheWormServerOnItsOddPort) {
   EXPECT_EQ(alerts[0].flow.server.port, 26931);
   EXPECT_EQ(alerts[0].finding.severity, Severity::kHigh);
   std::filesystem::remove(path);
+}
+
+// --- IOC URLs and domains ------------------------------------------------------------------
+
+// An Intel whose watchlist holds one indicator with these URLs and domains.
+Intel WatchIntel(std::vector<std::string> urls, std::vector<std::string> domains = {}) {
+  WatchedIndicator w;
+  w.pack_id = "test";
+  w.pack_version = "1";
+  w.indicator_id = "ind";
+  w.title = "Test indicator";
+  w.urls = std::move(urls);
+  w.domains = std::move(domains);
+  Intel intel;
+  auto list = Watchlist::Build({w});
+  EXPECT_TRUE(list.has_value());
+  if (list) intel.SetWatchlist(*list);
+  return intel;
+}
+
+// curl's request as captured in tests/data/pcaps/gopacket/test_ethernet.pcap (frame 4).
+const std::string kCurlRequest =
+    "GET / HTTP/1.1\r\nHost: 10.1.1.1\r\nUser-Agent: curl/7.47.0\r\nAccept: */*\r\n\r\n";
+
+std::vector<Finding> IocAlerts(const Intel& intel, std::string_view request, uint16_t port = 80) {
+  testing::RecordingContext ctx(Transport::kTcp, port, &intel);
+  auto a = Info().create(ctx);
+  a->Deliver(Direction::kToServer, Bytes(request));
+  a->Finish();
+  std::vector<Finding> out;
+  for (const Finding& f : ctx.findings) {
+    if (f.rule.starts_with("ioc.")) out.push_back(f);
+  }
+  return out;
+}
+
+TEST(HttpIocTest, RequestUrlFromTargetHostAndServerPort) {
+  Endpoint server{*IpAddress::Parse("10.1.1.1"), 80};
+  EXPECT_EQ(RequestUrl("/", "10.1.1.1", server), "http://10.1.1.1:80/");
+  EXPECT_EQ(RequestUrl("/a?b", "x.example:8080", server), "http://x.example:8080/a?b");
+  EXPECT_EQ(RequestUrl("/a", "", server), "http://10.1.1.1:80/a");
+  EXPECT_EQ(RequestUrl("/a", "[2001:db8::1]", server), "http://[2001:db8::1]:80/a");
+  EXPECT_EQ(RequestUrl("HTTP://x.example/a", "proxy.example", server), "HTTP://x.example/a");
+  EXPECT_EQ(RequestUrl("x.example:443", "x.example:443", server), "");  // CONNECT
+  EXPECT_EQ(RequestUrl("*", "x.example", server), "");                  // OPTIONS *
+  Endpoint v6{*IpAddress::Parse("2001:db8::2"), 8080};
+  EXPECT_EQ(RequestUrl("/a", "", v6), "http://[2001:db8::2]:8080/a");
+  EXPECT_EQ(UrlHost("http://u@X.example:8080/a"), "X.example");
+  EXPECT_EQ(UrlHost("http://[2001:db8::1]:80/"), "2001:db8::1");
+  EXPECT_EQ(UrlHost("nothing"), "");
+}
+
+TEST(HttpIocTest, CapturedCurlRequestMatchesItsUrl) {
+  Intel intel = WatchIntel({"http://10.1.1.1/"});
+  auto alerts = IocAlerts(intel, kCurlRequest);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule, "ioc.test.ind");
+  EXPECT_EQ(alerts[0].category, Category::kIoc);
+  EXPECT_EQ(alerts[0].fields["ioc"]["seen"], "http request");
+  EXPECT_EQ(alerts[0].fields["ioc"]["value"], "http://10.1.1.1/");
+  EXPECT_EQ(alerts[0].fields["ioc"]["matched"], "http://10.1.1.1/");
+}
+
+// The point of issue 12: the host's other URLs are not the indicator's.
+TEST(HttpIocTest, AnotherPathOrPortOnTheSameHostIsNoMatch) {
+  EXPECT_TRUE(IocAlerts(WatchIntel({"http://10.1.1.1/login.asp"}), kCurlRequest).empty());
+  EXPECT_TRUE(IocAlerts(WatchIntel({"http://10.1.1.1:8080/"}), kCurlRequest).empty());
+  // The same request reaching port 8080 without a port in Host is http://10.1.1.1:8080/.
+  EXPECT_TRUE(IocAlerts(WatchIntel({"http://10.1.1.1/"}), kCurlRequest, 8080).empty());
+  EXPECT_EQ(IocAlerts(WatchIntel({"http://10.1.1.1:8080/"}), kCurlRequest, 8080).size(), 1u);
+}
+
+TEST(HttpIocTest, AbsoluteFormThroughAProxyAndTheHostDomain) {
+  const std::string proxied =
+      "GET http://Raw.GitHubUserContent.com/evil-actor/payloads/main/stage2.sh HTTP/1.1\r\n"
+      "Host: raw.githubusercontent.com\r\n\r\n";
+  Intel url = WatchIntel({"https://raw.githubusercontent.com/evil-actor/payloads/main/stage2.sh"});
+  auto alerts = IocAlerts(url, proxied, 3128);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].fields["ioc"]["seen"], "http request");
+  const std::string benign =
+      "GET /benign/tools/main/setup.sh HTTP/1.1\r\nHost: raw.githubusercontent.com\r\n\r\n";
+  EXPECT_TRUE(IocAlerts(url, benign).empty());
+  // A domain indicator is about the host: every request to it.
+  Intel domain = WatchIntel({}, {"*.githubusercontent.com"});
+  alerts = IocAlerts(domain, benign);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].fields["ioc"]["seen"], "http host");
+  EXPECT_EQ(alerts[0].fields["ioc"]["value"], "raw.githubusercontent.com");
 }
 
 }  // namespace

@@ -98,6 +98,33 @@ void ParseFields(std::string_view fields, Head& head) {
   }
 }
 
+std::string RequestUrl(std::string_view target, std::string_view host, const Endpoint& server) {
+  std::string scheme = wire::Lower(target.substr(0, 8));
+  if (scheme.starts_with("http://") || scheme.starts_with("https://")) return std::string(target);
+  if (!target.starts_with('/')) return "";
+  std::string authority(host);
+  if (authority.empty()) {
+    std::string ip = server.ip.ToString();
+    authority = server.ip.is_v4() ? ip : "[" + ip + "]";
+  }
+  // A port is after the last ':' that is not inside an IPv6 literal's brackets.
+  size_t colon = authority.rfind(':');
+  bool has_port = colon != std::string::npos && authority.find(']', colon) == std::string::npos &&
+                  (authority.front() == '[' || authority.find(':') == colon);
+  if (!has_port) authority += ":" + std::to_string(server.port);
+  return "http://" + authority + std::string(target);
+}
+
+std::string_view UrlHost(std::string_view url) {
+  size_t start = url.find("://");
+  if (start == url.npos) return "";
+  std::string_view authority = url.substr(start + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (size_t at = authority.rfind('@'); at != authority.npos) authority.remove_prefix(at + 1);
+  if (authority.starts_with('[')) return authority.substr(1, authority.find(']') - 1);
+  return authority.substr(0, authority.find(':'));
+}
+
 std::string Extension(std::string_view uri) {
   uri = uri.substr(0, uri.find_first_of("?#"));
   std::string_view name = uri.substr(uri.rfind('/') == uri.npos ? 0 : uri.rfind('/') + 1);

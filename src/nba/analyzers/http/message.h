@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "otguard/nba/flow.h"
+
 namespace otguard::nba::analyzers::http {
 
 inline constexpr size_t kMaxText = 256;
@@ -49,6 +51,15 @@ bool ExtensionFits(std::string_view magic, std::string_view ext);
 bool TypeContradicts(std::string_view type);
 // Office Open XML / OpenDocument files: ZIP containers that are documents, not archives.
 bool IsDocument(std::string_view ext, std::string_view type);
+
+// The URL a request names (RFC 9112 §3.2, §3.3): an absolute-form target as it is; an
+// origin-form target ("/path?q") behind "http://" and the Host field (the server's address
+// when there is none), with the server's port when the Host names none. "" for the authority
+// form (CONNECT) and the asterisk form (OPTIONS *).
+std::string RequestUrl(std::string_view target, std::string_view host, const Endpoint& server);
+// The host of a URL "scheme://[user@]host[:port]/...": without user part, port or IPv6
+// brackets; "" when there is none.
+std::string_view UrlHost(std::string_view url);
 
 // Strict probes on the first payload bytes: a request line of a known method, a status line.
 bool ProbeRequest(std::string_view head);

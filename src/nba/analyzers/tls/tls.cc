@@ -160,6 +160,10 @@ class TlsAnalyzer final : public Analyzer {
     obs.message = "TLS ClientHello" + (hello.sni.empty() ? "" : " for " + hello.sni);
     obs.fields = {{"tls", fields}};
     ctx().Report(std::move(obs));
+    if (!hello.sni.empty() && ctx().intel().watchlist().has_domains()) {
+      ReportIocMatches(ctx(), ctx().intel().watchlist().MatchDomain(hello.sni), hello.sni,
+                       "tls sni");
+    }
     std::optional<std::string> pool = ctx().intel().MatchPoolDomain(hello.sni);
     if (hello.sni.empty() || !pool) return;
     Finding f;

@@ -144,5 +144,37 @@ TEST(TlsTest, MetasploitCaptureHasOneClientHelloAndNoAlert) {
   EXPECT_TRUE(replay.WithRule("tls.pool_sni").empty());
 }
 
+TEST(TlsTest, SniUnderAListedZoneIsAnIocAlertAndOtherNamesAreNot) {
+  WatchedIndicator w;
+  w.pack_id = "test";
+  w.pack_version = "1";
+  w.indicator_id = "ind";
+  w.title = "Test indicator";
+  w.severity = Severity::kCritical;
+  w.domains = {"*.njaavfxcgk3.club", "historian.example.org"};
+  Intel intel;
+  auto list = Watchlist::Build({w});
+  ASSERT_TRUE(list.has_value());
+  intel.SetWatchlist(*list);
+  auto ioc_alerts = [&](std::string_view sni) {
+    testing::RecordingContext ctx(Transport::kTcp, 443, &intel);
+    auto a = Info().create(ctx);
+    a->Deliver(Direction::kToServer, Records(ClientHelloMessage(sni), 1 << 14));
+    std::vector<Finding> out;
+    for (const Finding& f : ctx.findings) {
+      if (f.rule.starts_with("ioc.")) out.push_back(f);
+    }
+    return out;
+  };
+  auto alerts = ioc_alerts("swt.njaavfxcgk3.club");
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule, "ioc.test.ind");
+  EXPECT_EQ(alerts[0].severity, Severity::kCritical);
+  EXPECT_EQ(alerts[0].fields["ioc"]["seen"], "tls sni");
+  EXPECT_EQ(alerts[0].fields["ioc"]["value"], "swt.njaavfxcgk3.club");
+  EXPECT_TRUE(ioc_alerts("historian.example.com").empty());
+  EXPECT_TRUE(ioc_alerts("njaavfxcgk3.club.example.com").empty());
+}
+
 }  // namespace
 }  // namespace otguard::nba::analyzers::tls
