@@ -5,6 +5,7 @@
 #include <sddl.h>
 
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "otguard/platform/files.h"
@@ -42,11 +43,15 @@ Result<std::string> FileOwnerName(const std::string& path, const FileInfo&) {
     return Unexpected(IoError(path + ": owner not readable (error " + std::to_string(rc) + ")"));
   }
   // LookupAccountSid may ask a domain controller; a file system has few owners, and a scan
-  // asks once per file: remember the names per SID and thread.
-  thread_local std::map<std::string, std::string> names;
+  // asks once per file: remember the names per SID. A mutex, not thread_local: mingw's
+  // thread_local destructors import GetModuleHandleExW and FreeLibrary, which Windows XP's
+  // reviewed import list does not need.
+  static std::mutex mutex;
+  static std::map<std::string, std::string> names;
   std::string name;
   if (owner != nullptr && IsValidSid(owner)) {
     std::string key(static_cast<const char*>(owner), GetLengthSid(owner));
+    std::lock_guard lock(mutex);
     auto it = names.find(key);
     if (it == names.end()) it = names.emplace(key, SidAccountName(owner)).first;
     name = it->second;
