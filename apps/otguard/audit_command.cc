@@ -18,21 +18,21 @@ struct AuditArgs {
   std::string root;
 };
 
-int Fail(const std::string& message) {
+int AuditFail(const std::string& message) {
   PrintCommandError("audit", message);
   return 2;
 }
 
 int RunAudit(const AuditArgs& args) {
   auto root = host::HostRoot::Open(args.root);
-  if (!root) return Fail(std::string(root.error().message()));
+  if (!root) return AuditFail(std::string(root.error().message()));
   host::AuditOptions options;
   options.root = root->config();
   host::AuditReport report = host::EvaluateAudit(host::CollectAuditFacts(options));
   if (args.json) {
     JsonLinesWriter out(stdout);
     for (const nlohmann::json& record : host::AuditRecords(report)) {
-      if (Status s = out.Write(record); !s.ok()) return Fail(s.ToString());
+      if (Status s = out.Write(record); !s.ok()) return AuditFail(s.ToString());
     }
   } else {
     std::string text = host::AuditText(report, args.all);

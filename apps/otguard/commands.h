@@ -15,6 +15,11 @@ void RegisterServiceCommands(CLI::App& app, int* exit_code);    // service insta
 void RegisterHuntCommands(CLI::App& app, int* exit_code);       // hunt
 void RegisterIocCommands(CLI::App& app, int* exit_code);        // ioc check|show|import-stix
 void RegisterAuditCommands(CLI::App& app, int* exit_code);      // audit
+// allowlist learn|review|approve|diff|replay|compare
+void RegisterAllowlistCommands(CLI::App& app, int* exit_code);
+// allowlist export (under the `allowlist` command; registered after RegisterAllowlistCommands)
+void RegisterAllowlistExportCommand(CLI::App& app, int* exit_code);
+void RegisterAgentCommands(CLI::App& app, int* exit_code);  // agent run
 
 }  // namespace otguard::cli
 

@@ -26,7 +26,7 @@ struct HuntArgs {
 
 void Write(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-int Fail(const std::string& message) {
+int HuntFail(const std::string& message) {
   PrintCommandError("hunt", message);
   return 2;
 }
@@ -53,10 +53,10 @@ Status Print(const HuntArgs& args, const host::HuntRun& run) {
 
 int RunHunt(HuntArgs args) {
   if (!args.plan.empty() && args.plan != "text" && args.plan != "json" && args.plan != "script") {
-    return Fail("--plan must be text, json or script");
+    return HuntFail("--plan must be text, json or script");
   }
   auto root = host::HostRoot::Open(args.root);
-  if (!root) return Fail(std::string(root.error().message()));
+  if (!root) return HuntFail(std::string(root.error().message()));
   (void)platform::LowerPriority();
   args.packs.builtin = !args.no_builtin;
   host::LoadedPacks loaded = host::LoadPacks(args.packs);
@@ -64,8 +64,8 @@ int RunHunt(HuntArgs args) {
   for (const std::string& note : loaded.notes) PrintCommandError("hunt", note);
   if (!loaded.errors.empty()) return 2;
   auto run = host::Hunt(std::move(loaded.packs), {*root, args.paths});
-  if (!run) return Fail(run.error().ToString());
-  if (Status s = Print(args, *run); !s.ok()) return Fail(s.ToString());
+  if (!run) return HuntFail(run.error().ToString());
+  if (Status s = Print(args, *run); !s.ok()) return HuntFail(s.ToString());
   for (const std::string& gap : run->summary.incomplete) {
     PrintCommandError("hunt", "not looked at: " + gap);
   }

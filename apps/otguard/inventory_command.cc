@@ -22,20 +22,20 @@ struct InventoryArgs {
   uint64_t max_image_size = uint64_t{1} << 30;
 };
 
-int Fail(const std::string& message) {
+int InventoryFail(const std::string& message) {
   PrintCommandError("inventory", message);
   return 2;
 }
 
 int RunInventory(const InventoryArgs& args) {
   auto root = host::HostRoot::Open(args.root);
-  if (!root) return Fail(std::string(root.error().message()));
+  if (!root) return InventoryFail(std::string(root.error().message()));
   host::InventoryOptions options;
   options.only.insert(args.only.begin(), args.only.end());
   options.root = root->config();
   options.max_image_size = args.max_image_size;
   auto inv = host::TakeInventory(options);
-  if (!inv) return Fail(inv.error().ToString());
+  if (!inv) return InventoryFail(inv.error().ToString());
   if (!args.json) {
     std::string text = host::InventoryText(*inv, args.all);
     std::fwrite(text.data(), 1, text.size(), stdout);
@@ -43,7 +43,7 @@ int RunInventory(const InventoryArgs& args) {
   }
   JsonLinesWriter out(stdout);
   for (const nlohmann::json& record : host::InventoryRecords(*inv)) {
-    if (Status s = out.Write(record); !s.ok()) return Fail(s.ToString());
+    if (Status s = out.Write(record); !s.ok()) return InventoryFail(s.ToString());
   }
   return 0;
 }

@@ -26,7 +26,7 @@ struct IocArgs {
   std::string name;
 };
 
-void Print(FILE* out, const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); }
+void IocPrint(FILE* out, const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); }
 
 // Exit 0 when every pack is valid, 2 when one is not.
 int RunCheck(const IocArgs& args) {
@@ -37,7 +37,7 @@ int RunCheck(const IocArgs& args) {
       // Parse errors already start with "<file>:<line>:<column>:".
       std::string message(pack.error().message());
       if (!message.starts_with(file + ":")) message = file + ": " + message;
-      Print(stderr, message + "\n");
+      IocPrint(stderr, message + "\n");
       rc = 2;
       continue;
     }
@@ -58,7 +58,7 @@ int RunShow(const IocArgs& args) {
   JsonLinesWriter out(stdout);
   for (const host::Pack& pack : loaded.packs) {
     if (!args.json) {
-      Print(stdout, host::PackText(pack));
+      IocPrint(stdout, host::PackText(pack));
       continue;
     }
     for (const host::Indicator& i : pack.indicators) {
@@ -80,8 +80,8 @@ int RunImportStix(const IocArgs& args) {
   }
   host::Pack& pack = import->pack;
   for (const auto& u : import->unsupported) {
-    Print(stderr,
-          args.bundle + ": " + u.stix_id + ": left out: " + u.part + " (" + u.reason + ")\n");
+    IocPrint(stderr,
+             args.bundle + ": " + u.stix_id + ": left out: " + u.part + " (" + u.reason + ")\n");
   }
   if (pack.indicators.empty()) {
     PrintCommandError("ioc import-stix",
@@ -98,15 +98,15 @@ int RunImportStix(const IocArgs& args) {
   }
   std::string toml = host::PackToToml(pack);
   if (args.output.empty()) {
-    Print(stdout, toml);
+    IocPrint(stdout, toml);
   } else if (Status s = platform::WriteFileAtomic(args.output, toml, 0644); !s.ok()) {
     PrintCommandError("ioc import-stix", s.ToString());
     return 2;
   }
-  Print(stderr, args.bundle + ": " + std::to_string(import->indicators_seen) +
-                    " STIX indicators, " + std::to_string(pack.indicators.size()) +
-                    " otguard indicators, " + std::to_string(import->unsupported.size()) +
-                    " parts left out\n");
+  IocPrint(stderr, args.bundle + ": " + std::to_string(import->indicators_seen) +
+                       " STIX indicators, " + std::to_string(pack.indicators.size()) +
+                       " otguard indicators, " + std::to_string(import->unsupported.size()) +
+                       " parts left out\n");
   return import->unsupported.empty() ? 0 : 1;
 }
 

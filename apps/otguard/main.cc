@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   otguard::cli::RegisterHuntCommands(app, &exit_code);
   otguard::cli::RegisterIocCommands(app, &exit_code);
   otguard::cli::RegisterAuditCommands(app, &exit_code);
+  otguard::cli::RegisterAllowlistCommands(app, &exit_code);
+  otguard::cli::RegisterAllowlistExportCommand(app, &exit_code);
+  otguard::cli::RegisterAgentCommands(app, &exit_code);
 #ifdef OTGUARD_WITH_NBA  // Linux: network capture is a sensor's job, not a station's
   otguard::cli::RegisterNbaCommands(app, &exit_code);
 #endif

@@ -1,5 +1,7 @@
 #include "otguard/base/ip_text.h"
 
+#include "otguard/base/bytes.h"
+
 #include <cstdio>
 #include <vector>
 
@@ -30,13 +32,6 @@ std::optional<std::array<uint8_t, 4>> ParseV4(std::string_view s) {
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // RFC 4291 section 2.2 text forms: groups of 1-4 hex digits, one "::", an IPv4 tail.
 std::optional<std::array<uint8_t, 16>> ParseV6(std::string_view s) {
   if (s.size() < 2 || s.size() > 45) return std::nullopt;
@@ -55,8 +50,8 @@ std::optional<std::array<uint8_t, 16>> ParseV6(std::string_view s) {
   while (i < s.size()) {
     size_t start = i;
     unsigned value = 0;
-    while (i < s.size() && HexValue(s[i]) >= 0 && i - start < 5) {
-      value = value * 16 + static_cast<unsigned>(HexValue(s[i]));
+    while (i < s.size() && HexDigitValue(s[i]) >= 0 && i - start < 5) {
+      value = value * 16 + static_cast<unsigned>(HexDigitValue(s[i]));
       ++i;
     }
     if (i < s.size() && s[i] == '.') {  // the IPv4 tail: the rest of the text

@@ -113,14 +113,10 @@ std::optional<uint64_t> RegistryNumber(const AuditFacts& facts, const std::strin
   return (*value)->number;
 }
 
-namespace {
-
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
-
-}  // namespace
 
 const platform::ServiceInfo* FindService(const AuditFacts& facts, const std::string& name) {
   if (!facts.services) return nullptr;

@@ -32,6 +32,9 @@ const Result<platform::RegistryValue>* FindRegistry(const AuditFacts& facts, con
 std::optional<uint64_t> RegistryNumber(const AuditFacts& facts, const std::string& key,
                                        const std::string& name, std::string* error);
 
+// `s` in ASCII lower case.
+std::string Lower(std::string s);
+
 // The service named `name` (case-insensitive), nullptr when not listed.
 const platform::ServiceInfo* FindService(const AuditFacts& facts, const std::string& name);
 

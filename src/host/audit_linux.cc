@@ -11,11 +11,6 @@
 namespace otguard::host::audit_internal {
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // One sshd option as sshd resolves it: the first value outside Match blocks wins; values in
 // Match blocks apply only to the connections they match, so they are kept apart.
 struct SshdOption {

@@ -34,8 +34,6 @@ constexpr std::pair<std::string_view, std::string_view> kTechniques[] = {
     {"T1496", "Resource Hijacking"},
 };
 
-std::string Iso(Micros us) { return EventTime::FromMicros(us).Rfc3339(); }
-
 // Suricata-style numeric id for a rule name: stable across runs and versions, in a private
 // range (9,000,000 - 9,999,999) so it cannot collide with ET Open's.
 uint32_t SignatureId(const std::string& rule) {
@@ -111,14 +109,15 @@ nlohmann::json AlertToEcs(const Alert& a) {
   j["network"] = {{"transport", TransportName(a.transport)}};
   if (!a.app_protocol.empty()) j["network"]["protocol"] = a.app_protocol;
   if (!a.community_id.empty()) j["network"]["community_id"] = a.community_id;
-  json evidence = {{"packet_index", a.packet_index}, {"packet_time", Iso(a.ts)}};
+  json evidence = {{"packet_index", a.packet_index},
+                   {"packet_time", EventTime::MicrosRfc3339(a.ts)}};
   if (a.flow_id != 0) {
     evidence["flow_id"] = a.flow_id;
-    evidence["flow_start"] = Iso(a.flow_start);
+    evidence["flow_start"] = EventTime::MicrosRfc3339(a.flow_start);
   }
   if (!a.evidence_times.empty()) {
     json times = json::array();
-    for (Micros t : a.evidence_times) times.push_back(Iso(t));
+    for (Micros t : a.evidence_times) times.push_back(EventTime::MicrosRfc3339(t));
     evidence["packet_times"] = std::move(times);
   }
   j["otguard"]["evidence"] = std::move(evidence);
@@ -134,7 +133,7 @@ nlohmann::json AlertToEcs(const Alert& a) {
 nlohmann::json AlertToEve(const Alert& a) {
   using nlohmann::json;
   json j;
-  j["timestamp"] = Iso(a.ts);
+  j["timestamp"] = EventTime::MicrosRfc3339(a.ts);
   if (a.flow_id) j["flow_id"] = a.flow_id;
   j["event_type"] = "alert";
   j["src_ip"] = a.source.ip.ToString();
@@ -162,8 +161,8 @@ nlohmann::json AlertToEve(const Alert& a) {
 }
 
 std::string AlertToText(const Alert& a) {
-  std::string s = Iso(a.ts) + "  " + std::string(CategoryName(a.category)) + "/" +
-                  std::string(SeverityName(a.severity)) + "  " + a.source.ip.ToString();
+  std::string s = EventTime::MicrosRfc3339(a.ts) + "  " + std::string(CategoryName(a.category)) +
+                  "/" + std::string(SeverityName(a.severity)) + "  " + a.source.ip.ToString();
   bool ports = a.transport == Transport::kTcp || a.transport == Transport::kUdp;
   if (ports && a.source.port) s += ":" + std::to_string(a.source.port);
   if (a.source_asset) s += " [" + a.source_asset->name + "]";

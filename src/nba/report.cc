@@ -11,8 +11,6 @@ namespace {
 using nlohmann::json;
 using PortKey = std::pair<Transport, uint16_t>;
 
-std::string Iso(Micros us) { return EventTime::FromMicros(us).Rfc3339(); }
-
 std::string PortName(const PortKey& k) {
   return std::string(TransportName(k.first)) + "/" + std::to_string(k.second);
 }
@@ -139,8 +137,8 @@ json PropagationGraph::ToJson() const {
     edges_j.push_back({{"from", e.from.ToString()},
                        {"to", e.to.ToString()},
                        {"kind", e.kind},
-                       {"first", Iso(e.first)},
-                       {"last", Iso(e.last)},
+                       {"first", EventTime::MicrosRfc3339(e.first)},
+                       {"last", EventTime::MicrosRfc3339(e.last)},
                        {"rules", e.rules}});
   }
   json nodes_j = json::array();
@@ -149,8 +147,8 @@ json PropagationGraph::ToJson() const {
                  {"patient_zero_candidate", n.patient_zero_candidate},
                  {"infected", n.infected},
                  {"notes", n.notes}};
-    if (n.first_attacked) node["first_attacked"] = Iso(n.first_attacked);
-    if (n.first_attacking) node["first_attacking"] = Iso(n.first_attacking);
+    if (n.first_attacked) node["first_attacked"] = EventTime::MicrosRfc3339(n.first_attacked);
+    if (n.first_attacking) node["first_attacking"] = EventTime::MicrosRfc3339(n.first_attacking);
     if (n.asset) node["asset"] = {{"name", n.asset->name}, {"role", n.asset->role}};
     nodes_j.push_back(std::move(node));
   }
@@ -180,7 +178,8 @@ std::string PropagationGraph::ToDot() const {
   int order = 0;
   for (const auto& e : edges) {
     out += "  \"" + e.from.ToString() + "\" -> \"" + e.to.ToString() + "\" [label=\"" +
-           std::to_string(++order) + ". " + e.kind + " " + Iso(e.first).substr(11, 12) + "\"" +
+           std::to_string(++order) + ". " + e.kind + " " +
+           EventTime::MicrosRfc3339(e.first).substr(11, 12) + "\"" +
            (e.kind == "download" ? ", style=dashed" : "") + "];\n";
   }
   return out + "}\n";
@@ -201,8 +200,8 @@ std::string PropagationGraph::ToText() const {
   std::string out = "Propagation (in time order)\n";
   for (const auto& e : edges) {
     std::string verb = e.kind == "download" ? " served the worm to " : " exploited ";
-    out += "  " + Iso(e.first) + "  " + NodeLabel(*this, e.from) + verb + NodeLabel(*this, e.to) +
-           "\n";
+    out += "  " + EventTime::MicrosRfc3339(e.first) + "  " + NodeLabel(*this, e.from) + verb +
+           NodeLabel(*this, e.to) + "\n";
   }
   std::string infected;
   for (const auto& [ip, n] : nodes) {

@@ -11,15 +11,13 @@
 namespace otguard::nba {
 namespace {
 
-std::string Iso(Micros us) { return EventTime::FromMicros(us).Rfc3339(); }
-
 // Times in the story: the time of day when everything happened on one day (the headline gives
 // the date), else the full timestamp.
 class Clock {
  public:
   explicit Clock(bool one_day) : one_day_(one_day) {}
   std::string operator()(Micros us) const {
-    std::string iso = Iso(us);
+    std::string iso = EventTime::MicrosRfc3339(us);
     return one_day_ ? iso.substr(11, 12) : iso;
   }
 
@@ -28,7 +26,8 @@ class Clock {
 };
 
 bool OneDay(Micros first, Micros last) {
-  return Iso(first).substr(0, 10) == Iso(last).substr(0, 10);
+  return EventTime::MicrosRfc3339(first).substr(0, 10) ==
+         EventTime::MicrosRfc3339(last).substr(0, 10);
 }
 
 std::string Count(size_t n, const char* one, const char* many) {
@@ -266,7 +265,7 @@ std::string Headline(const AnalysisResult& r) {
 
 // "2017-05-18 08:12:07.220 to 08:13:43.488 UTC (1 min 36 s)".
 std::string Span(Micros first, Micros last) {
-  std::string a = Iso(first), b = Iso(last);
+  std::string a = EventTime::MicrosRfc3339(first), b = EventTime::MicrosRfc3339(last);
   std::string to =
       OneDay(first, last) ? b.substr(11, 12) : b.substr(0, 10) + " " + b.substr(11, 12);
   return a.substr(0, 10) + " " + a.substr(11, 12) + " to " + to + " UTC (" +
@@ -286,7 +285,8 @@ std::string When(const AnalysisResult& r) {
   Micros all_first = r.alerts.front().ts, all_last = r.alerts.back().ts;
   std::string out = "When: " + Span(first.value_or(all_first), last.value_or(all_last));
   if (first && (*first != all_first || *last != all_last)) {
-    out += "; alerts from " + Iso(all_first).substr(11, 12) + " to " + Iso(all_last).substr(11, 12);
+    out += "; alerts from " + EventTime::MicrosRfc3339(all_first).substr(11, 12) + " to " +
+           EventTime::MicrosRfc3339(all_last).substr(11, 12);
   }
   return out + "\n" + "Alerts: " + Count(r.alerts.size(), "alert", "alerts") + " of " +
          Count(rules.size(), "rule", "rules") + ", grouped below\n";

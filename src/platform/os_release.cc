@@ -84,7 +84,7 @@ namespace {
 // os-release is a few hundred bytes; the cap keeps a strange file from costing memory.
 constexpr uint64_t kMaxTreeOsReleaseBytes = 64 * 1024;
 
-std::string Lookup(const std::map<std::string, std::string>& vars, const std::string& key) {
+std::string OsReleaseValue(const std::map<std::string, std::string>& vars, const std::string& key) {
   auto it = vars.find(key);
   return it == vars.end() ? std::string() : it->second;
 }
@@ -99,8 +99,8 @@ Result<OsVersion> GetOsVersion(const ConfigRoot& where) {
     Result<std::string> text = ReadFileToString(where.root + path, kMaxTreeOsReleaseBytes);
     if (!text) continue;
     auto vars = linux_internal::ParseOsRelease(*text);
-    os.name = Lookup(vars, "PRETTY_NAME");
-    os.version = Lookup(vars, "VERSION_ID");
+    os.name = OsReleaseValue(vars, "PRETTY_NAME");
+    os.version = OsReleaseValue(vars, "VERSION_ID");
     break;
   }
   return os;

@@ -6,7 +6,7 @@ Linux output and on the Windows output (under Wine), so both emit one schema.
 Usage: event_check.py MODULE [OPTIONS] FILE              (JSON Lines)
        event_check.py MODULE [OPTIONS] --run CMD ARGS... (runs CMD, checks its standard output;
                                                exit codes 0, 1 and 2 are fine)
-MODULE: inventory, scan, hunt, audit or nba (the command whose output it is).
+MODULE: inventory, scan, hunt, audit, allowlist or nba (the command whose output it is).
 OPTIONS: --expect DATASET:FIELD=VALUE[&FIELD=VALUE...] also requires a record of DATASET with these
 values (as text; true/false for booleans; a list field must contain VALUE); --absent requires
 that there is none.
@@ -30,7 +30,7 @@ COMMON = {
 }
 # The records about a host carry host.name; a network sensor's alerts are about the hosts in
 # its traffic and have none.
-HOST_MODULES = ("inventory", "scan", "hunt", "audit")
+HOST_MODULES = ("inventory", "scan", "hunt", "audit", "allowlist")
 # The envelope's severity (docs/event-schema.md): every alert has both, naming one level.
 SEVERITY_FIELDS = {"event.severity": INT, "otguard.severity": STR}
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -118,11 +118,20 @@ VOCABULARY = {
                             "delete-registry-value", "delete-registry-key", "delete-task",
                             "remove-autorun", "remove-hosts-entry", "prevent", "verify"},
     "event.outcome": {"success", "failure", "unknown"},
+    "otguard.allowlist.mode": {"monitor", "enforce", "replay"},
+    "otguard.allowlist.direction": {"listen", "outbound", "inbound"},
+    "network.direction": {"inbound", "outbound"},
     "event.kind": {"alert", "event", "metric", "state"},
     "otguard.audit.status": {"fail", "unknown", "pass"},
     "rule.category": {"malware", "exploit", "lateral-movement", "scan", "download", "mining",
                       "c2", "ics-write", "new-talker", "new-service", "policy", "ioc",
                       "hardening"},
+}
+# Vocabularies of one dataset's field.
+DATASET_VOCABULARY = {
+    ("otguard.allowlist", "rule.name"): {"allowlist.process.unknown",
+                                         "allowlist.program.modified",
+                                         "allowlist.network.unknown"},
 }
 # List fields that hold something other than strings.
 NON_STRING_LISTS = {"otguard.collectors", "otguard.step.after", "otguard.hunt.packs"}
@@ -209,9 +218,24 @@ NBA = {
          **{f"otguard.assets.{side}.{k}": STR for side in ("source", "destination")
             for k in ("name", "role")}}),
 }
+ALLOWLIST = {
+    ("otguard.allowlist", "alert"): (
+        {**SEVERITY_FIELDS, "event.category": LIST, "event.type": LIST, "event.action": STR,
+         "rule.name": STR, "rule.category": STR, "rule.ruleset": STR, "process.pid": INT,
+         "otguard.allowlist.mode": STR, "otguard.allowlist.reason": STR},
+        {"rule.id": STR, "threat.framework": STR, "threat.technique.id": LIST,
+         "threat.technique.name": LIST, "process.name": STR, "process.executable": STR,
+         "process.command_line": STR, "process.hash.sha256": STR,
+         "process.code_signature.subject_name": STR, "process.parent.pid": INT,
+         "process.parent.executable": STR, "user.name": STR, "package.name": STR,
+         "source.ip": STR, "source.port": INT, "destination.ip": STR, "destination.port": INT,
+         "network.transport": STR, "network.direction": STR,
+         "otguard.allowlist.direction": STR}),
+}
 # Fields whose content is the analyser's own (docs/event-schema.md: otguard.details.<protocol>).
 FREE_FORM = ("otguard.details.",)
-MODULES = {"inventory": INVENTORY, "scan": SCAN, "hunt": HUNT, "audit": AUDIT, "nba": NBA}
+MODULES = {"inventory": INVENTORY, "scan": SCAN, "hunt": HUNT, "audit": AUDIT, "nba": NBA,
+           "allowlist": ALLOWLIST}
 COLLECTOR = {"name": STR, "status": STR, "count": INT, "seconds": (int, float)}
 STATUSES = {"ok", "unsupported", "denied", "error"}
 
@@ -314,6 +338,9 @@ def check_inventory_values(n, dataset, record, known, problems):
             problems.append(f"record {n} ({dataset}): {field} is not lower-case hex of "
                             f"{HEX_LENGTHS[last]} digits: {value!r}")
         if field in VOCABULARY and value not in VOCABULARY[field]:
+            problems.append(f"record {n} ({dataset}): {field} is {value!r}")
+        words = DATASET_VOCABULARY.get((dataset, field))
+        if words is not None and value not in words:
             problems.append(f"record {n} ({dataset}): {field} is {value!r}")
         if isinstance(value, list) and not all(isinstance(v, STR) for v in value) and \
                 field not in NON_STRING_LISTS:

@@ -230,7 +230,7 @@ def test_service(wine, args):
         mine = [r for r in json_lines(out) if r.get("service", {}).get("name") == name]
         config = mine[0]["otguard"]["service"] if mine else {}
         check(config.get("start_type") == "auto" and
-              config.get("binary_path", "").endswith(f'service run --name "{name}"') and
+              f'service run --name "{name}" ' in config.get("binary_path", "") and
               "industrial control" in config.get("description", ""),
               f"registered to start automatically with `service run` and a description: {config}")
         rc, _, _ = wine.run("sc", "start", name, name="sc-start")

@@ -2,13 +2,18 @@
 """Makes the Wine prefix a Windows build's tests run in, once, and says what Windows it is.
 
   wine_prefix.py --wine LOADER --prefix DIR [--arch win32|win64] [--windows winxp|win7]
-                 [--wow64]
+                 [--wow64] [--persist]
 
 --arch win32 makes a 32-bit prefix (only when the prefix is new: Wine fixes a prefix's
 architecture when it creates it). --windows sets the Windows version the prefix reports
 (`winecfg -v`), and the check below fails unless programs then see that version: for winxp,
 "Windows XP (5.1, build 2600, Service Pack 3)". --wow64: the 64-bit prefix must have its 32-bit
 half (SysWOW64 with a 32-bit kernel32.dll, from wine32), or 32-bit programs cannot run in it.
+--persist leaves the prefix's wineserver running until `wineserver -k` (the CTest fixture's
+cleanup): Wine otherwise shuts a prefix down, system processes and server, a moment after its
+last program ends, and a test starting in that moment can die before its first line (seen once
+in CI: a test failed in 0.07 s with no output). A persistent server also keeps the system
+processes up (booted here), so each test starts faster.
 
 A prefix already made with the right version is left as it is: the check takes about a second,
 making a prefix ten or more. Also importable: make_prefix() serves tests that need a prefix
@@ -99,8 +104,23 @@ def main():
     parser.add_argument("--arch", choices=("win32", "win64"))
     parser.add_argument("--windows", choices=sorted(EXPECTED))
     parser.add_argument("--wow64", action="store_true")
+    parser.add_argument("--persist", action="store_true")
     args = parser.parse_args()
     print(make_prefix(args.wine, args.prefix, args.arch, args.windows, args.wow64))
+    if args.persist:
+        wine = in_prefix(args.wine, args.prefix)
+        wine.wineserver("-w", timeout=TIMEOUT)  # the server registry_version() started
+        # -p: never exit on its own; the server detaches itself (its output goes nowhere).
+        rc = wine.wineserver("-p", timeout=TIMEOUT)
+        if rc != 0:
+            raise SystemExit(f"wineserver -p failed ({rc}) for {args.prefix}")
+        # Boot the prefix now, so its system processes (services.exe, winedevice.exe) start
+        # here: started by a test's first program they would inherit its output pipe, and
+        # CTest would wait for them to close it.
+        rc, _, err = wine.run("wineboot")
+        if rc != 0:
+            raise SystemExit(f"wineboot failed ({rc}) in {args.prefix}: {err}")
+        print("wineserver kept running for the tests (ended by wine_prefix_down)")
 
 
 if __name__ == "__main__":

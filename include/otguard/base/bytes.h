@@ -15,6 +15,9 @@ namespace otguard {
 
 using ByteSpan = std::span<const uint8_t>;
 
+// The value of one hex digit (either case), or -1 if `c` is not one.
+int HexDigitValue(char c);
+
 // Lower-case hex of `bytes`.
 std::string HexEncode(ByteSpan bytes);
 // Decodes hex (either case); nullopt on odd length or a non-hex character.

@@ -54,6 +54,8 @@ class EventTime {
   int64_t nanos() const { return ns_; }
   // "2026-11-27T05:30:00.123Z" (floored to the millisecond, also before 1970).
   std::string Rfc3339() const;
+  // Rfc3339() of a time in microseconds since the epoch (nba's packet time).
+  static std::string MicrosRfc3339(int64_t us) { return FromMicros(us).Rfc3339(); }
 
   friend auto operator<=>(const EventTime&, const EventTime&) = default;
 

@@ -41,6 +41,13 @@ Result<std::vector<InstalledPackage>> ListPackages(const ConfigRoot& where = {})
 Result<std::map<std::string, std::string>> OwningPackages(const std::vector<std::string>& paths,
                                                           const ConfigRoot& where = {});
 
+// The MD5 (lower-case hex) that the installed package `package` records for the file `path`
+// (Linux: dpkg's /var/lib/dpkg/info/<package>[:<arch>].md5sums, read under where.root; /bin
+// and /usr/bin spellings both found, as usrmerge needs). NotFound when the package records no
+// checksum for it; Unimplemented on Windows.
+Result<std::string> PackageFileMd5(const std::string& package, const std::string& path,
+                                   const ConfigRoot& where = {});
+
 }  // namespace otguard::platform
 
 #endif  // OTGUARD_PLATFORM_PACKAGES_H_

@@ -39,6 +39,18 @@ bool StderrIsTerminal();
 // True when standard output is an interactive terminal (a person watches, not a script).
 bool StdoutIsTerminal();
 
+// Ends the process `pid` at once (SIGKILL on Linux, TerminateProcess on Windows): the agent's
+// enforce mode, which an operator opts into per host. Refuses (InvalidArgument) pid 0, pid 1
+// and the calling process itself; NotFound when no such process; PermissionDenied without the
+// right to end it.
+Status TerminateProcess(uint32_t pid);
+
+// Gives the memory the allocator holds free back to the OS (jemalloc's arenas are purged when
+// jemalloc is the allocator, glibc's heap trimmed otherwise; the process heap compacted on
+// Windows). For a long-running process after a burst of work (the agent after its start-up
+// snapshot or a scheduled scan), so its resident size reflects what it uses. Thread-safe.
+void ReleaseFreeMemory();
+
 // The program's arguments (argv[0] included) as UTF-8. On Windows they are read from the
 // UTF-16 command line, because argv is in the ANSI code page and loses non-ASCII file names.
 std::vector<std::string> Utf8Arguments(int argc, char** argv);

@@ -73,11 +73,26 @@ struct ServiceDefinition {
   std::string description;
   std::string command_line;  // executable and arguments, quoted as the SCM needs
   bool auto_start = true;
+  // Linux (systemd runs a service's command in the foreground, Type=simple): the unit's
+  // ExecStart; "" = command_line.
+  std::string foreground_command_line;
+  // Linux: the unit file written; "" = /etc/systemd/system/<name>.service.
+  std::string unit_path;
+  // Linux: the unit's MemoryMax= in bytes; 0 = none.
+  uint64_t memory_max_bytes = 0;
 };
 // Registers the service (AlreadyExists when it exists; PermissionDenied when not elevated).
+// Windows: with the Service Control Manager. Linux: writes the systemd unit
+// (SystemdUnitText) to unit_path; enabling and starting it is systemctl's job
+// (`systemctl daemon-reload && systemctl enable --now <name>`), never done here.
 Status InstallService(const ServiceDefinition& definition);
 // Stops (waiting a bounded time) and removes the service; NotFound when it does not exist.
+// Linux: removes /etc/systemd/system/<name>.service (stopping it is systemctl's job).
 Status UninstallService(const std::string& name);
+// The systemd unit for `definition`: Type=simple, ExecStart=foreground_command_line, the
+// lowest CPU and I/O priority (Nice=19, IOSchedulingClass=idle, CPUWeight=1), MemoryMax,
+// KillSignal=SIGTERM with a bounded stop, Restart=on-failure. Pure text, on every OS.
+std::string SystemdUnitText(const ServiceDefinition& definition);
 
 // Runs `body` as the service `name`: on Windows under the SCM's dispatcher (reports running,
 // turns a stop or shutdown request into stop->Notify(), reports stopped with body's exit

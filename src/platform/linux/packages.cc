@@ -102,4 +102,41 @@ Result<std::map<std::string, std::string>> OwningPackages(const std::vector<std:
   return owners;
 }
 
+Result<std::string> PackageFileMd5(const std::string& package, const std::string& path,
+                                   const ConfigRoot& where) {
+  if (package.empty() || package.find('/') != std::string::npos) {
+    return Unexpected(InvalidArgument("not a package name: '" + package + "'"));
+  }
+  const std::string info_dir = linux_internal::UnderRoot(where, kInfoDir);
+  // "<package>.md5sums", or "<package>:<arch>.md5sums" for Multi-Arch packages.
+  std::vector<std::string> candidates = {package + ".md5sums"};
+  if (auto names = ListDirectory(info_dir)) {
+    std::sort(names->begin(), names->end());
+    for (const std::string& name : *names) {
+      if (name.starts_with(package + ":") && name.ends_with(".md5sums")) candidates.push_back(name);
+    }
+  }
+  // md5sums lines: "<32 hex>  <path without the leading slash>".
+  std::string normal = AbsolutePath(path);
+  std::string alias = UsrMergeAlias(normal);
+  for (const std::string& name : candidates) {
+    auto text = ReadFileToString(info_dir + "/" + name, kMaxListBytes);
+    if (!text) continue;
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+      size_t end = rest.find('\n');
+      std::string_view line = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      if (line.size() < 35 || line[32] != ' ') continue;
+      std::string_view file = line.substr(33);
+      while (!file.empty() && file.front() == ' ') file.remove_prefix(1);
+      std::string listed = "/" + std::string(file);
+      if (listed == normal || (!alias.empty() && listed == alias)) {
+        return std::string(line.substr(0, 32));
+      }
+    }
+  }
+  return Unexpected(NotFound(package + " records no checksum for " + path));
+}
+
 }  // namespace otguard::platform

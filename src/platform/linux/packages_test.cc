@@ -125,5 +125,26 @@ TEST(PackagesHostTest, DpkgOwnsItself) {
   }
 }
 
+TEST(PackageFileMd5Test, ReadsDpkgChecksumsAcrossUsrMergeAndArch) {
+  TempDir dir;
+  dir.Mkdir("var/lib/dpkg/info");
+  dir.Write("var/lib/dpkg/info/opc-server.md5sums",
+            "0123456789abcdef0123456789abcdef  usr/bin/opcd\n"
+            "fedcba9876543210fedcba9876543210  usr/share/doc/opc/README\n");
+  dir.Write("var/lib/dpkg/info/libc6:amd64.md5sums",
+            "00112233445566778899aabbccddeeff  lib/x86_64-linux-gnu/libc.so.6\n");
+  ConfigRoot root{dir.path()};
+  EXPECT_EQ(*PackageFileMd5("opc-server", "/usr/bin/opcd", root),
+            "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(*PackageFileMd5("opc-server", "/bin/opcd", root), "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(*PackageFileMd5("libc6", "/usr/lib/x86_64-linux-gnu/libc.so.6", root),
+            "00112233445566778899aabbccddeeff");
+  auto none = PackageFileMd5("opc-server", "/usr/bin/other", root);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(PackageFileMd5("../etc", "/usr/bin/opcd", root));
+  EXPECT_FALSE(PackageFileMd5("absent", "/usr/bin/opcd", root));
+}
+
 }  // namespace
 }  // namespace otguard::platform

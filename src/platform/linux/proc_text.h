@@ -18,6 +18,7 @@ namespace otguard::platform::linux_internal {
 struct StatFields {
   std::string comm;
   uint32_t ppid = 0;
+  uint64_t flags = 0;        // the kernel's PF_* flags (field 9)
   uint64_t start_ticks = 0;  // clock ticks after boot
 };
 // False when the text is not a stat line (too few fields, no parenthesised name).

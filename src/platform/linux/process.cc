@@ -1,7 +1,10 @@
 // Linux implementation of otguard/platform/process.h.
 #include "otguard/platform/process.h"
 
+#include <dlfcn.h>
+#include <malloc.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -108,5 +111,28 @@ std::vector<std::string> Utf8Arguments(int argc, char** argv) {
 }
 
 void PrepareConsole() {}
+
+Status TerminateProcess(uint32_t pid) {
+  if (pid <= 1 || pid == static_cast<uint32_t>(getpid())) {
+    return InvalidArgument("refusing to end pid " + std::to_string(pid));
+  }
+  if (kill(static_cast<pid_t>(pid), SIGKILL) != 0) {
+    if (errno == ESRCH) return NotFound("no process " + std::to_string(pid));
+    return ErrnoToStatus(errno, "kill " + std::to_string(pid));
+  }
+  return Status::Ok();
+}
+
+void ReleaseFreeMemory() {
+  // jemalloc (linked into the otguard program where Debian has it) keeps freed pages until its
+  // decay timer runs; glibc's malloc_trim does nothing for it. Looked up at run time, so the
+  // libraries do not depend on which allocator the program links.
+  using Mallctl = int (*)(const char*, void*, size_t*, void*, size_t);
+  if (auto mallctl = reinterpret_cast<Mallctl>(dlsym(RTLD_DEFAULT, "mallctl"))) {
+    mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0);  // 4096: MALLCTL_ARENAS_ALL
+    return;
+  }
+  malloc_trim(0);
+}
 
 }  // namespace otguard::platform

@@ -5,6 +5,7 @@
 // exits while we read it (ENOENT/ESRCH) is left out: it is no longer running. A field this
 // caller may not read (EACCES: another user's /proc/<pid>/exe without root) stays empty.
 #include "otguard/platform/processes.h"
+#include "platform/linux/proc_reader.h"
 #include "platform/linux/proc_text.h"
 
 #include <dirent.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -62,32 +64,12 @@ int ReadProcFile(int dir, const char* path, std::string* out) {
     if (n < 0) return errno;
     if (n == 0) break;
     out->append(buf, static_cast<size_t>(n));
+    // procfs hands out a file whole, up to the size asked for: a short read is its end. (One
+    // system call less per file: the process-event sources read three per process start.)
+    if (static_cast<size_t>(n) < sizeof buf) break;
   }
   return 0;
 }
-
-// uid -> name, cached for one listing (NSS lookups may go to LDAP). A uid without a passwd
-// entry is shown as its number, as ps does: it is known, only unnamed.
-class UserNames {
- public:
-  const std::string& Get(uid_t uid) {
-    auto it = names_.find(uid);
-    if (it != names_.end()) return it->second;
-    return names_.emplace(uid, Lookup(uid)).first->second;
-  }
-
- private:
-  static std::string Lookup(uid_t uid) {
-    struct passwd pw;
-    struct passwd* found = nullptr;
-    std::string buf(16384, '\0');
-    if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
-      return found->pw_name;
-    }
-    return std::to_string(uid);
-  }
-  std::unordered_map<uid_t, std::string> names_;
-};
 
 // Boot time (seconds since the epoch) from the "btime" line of /proc/stat; 0 when unknown.
 int64_t BootTimeSeconds() {
@@ -120,42 +102,6 @@ std::string ImageName(const std::string& comm, const std::string& executable) {
   return comm;
 }
 
-struct ListingContext {
-  int64_t boot_seconds = 0;
-  long ticks_per_second = 100;
-  UserNames users;
-};
-
-// nullopt when the process is gone (or is not a process at all).
-std::optional<ProcessInfo> ReadProcess(int proc_dir, const char* pid_text, ListingContext* ctx) {
-  Fd dir(openat(proc_dir, pid_text, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid()) return std::nullopt;
-  std::string text;
-  StatFields stat;
-  if (ReadProcFile(dir.get(), "stat", &text) != 0 || !ParseStat(text, &stat)) return std::nullopt;
-
-  ProcessInfo info;
-  info.pid = static_cast<uint32_t>(std::strtoul(pid_text, nullptr, 10));
-  info.ppid = stat.ppid;
-  info.executable = ReadExecutable(dir.get());
-  info.name = ImageName(stat.comm, info.executable);
-  if (info.name.empty()) info.name = pid_text;  // comm can be set to ""; the name never is
-  if (ctx->boot_seconds > 0) {
-    info.start_time_ns = ctx->boot_seconds * 1'000'000'000LL +
-                         static_cast<int64_t>(stat.start_ticks * 1'000'000'000ULL /
-                                              static_cast<uint64_t>(ctx->ticks_per_second));
-  }
-  // Kernel threads (and zombies) have an empty cmdline: no command line, not an empty one.
-  int err = ReadProcFile(dir.get(), "cmdline", &text);
-  if (Vanished(err)) return std::nullopt;
-  if (err == 0 && !text.empty()) info.command_line = JoinCommandLine(text);
-  err = ReadProcFile(dir.get(), "status", &text);
-  if (Vanished(err)) return std::nullopt;
-  uid_t uid = 0;
-  if (err == 0 && ParseEffectiveUid(text, &uid)) info.user = ctx->users.Get(uid);
-  return info;
-}
-
 bool IsPid(const char* name) {
   if (*name == '\0') return false;
   for (const char* p = name; *p != '\0'; ++p) {
@@ -169,14 +115,11 @@ bool IsPid(const char* name) {
 Result<std::vector<ProcessInfo>> ListProcesses() {
   DIR* proc = opendir("/proc");
   if (proc == nullptr) return Unexpected(ErrnoToStatus(errno, "/proc"));
-  ListingContext ctx;
-  ctx.boot_seconds = BootTimeSeconds();
-  long ticks = sysconf(_SC_CLK_TCK);
-  if (ticks > 0) ctx.ticks_per_second = ticks;
+  linux_internal::ProcessReader reader;
   std::vector<ProcessInfo> out;
   while (struct dirent* entry = readdir(proc)) {
     if (!IsPid(entry->d_name)) continue;
-    if (auto info = ReadProcess(dirfd(proc), entry->d_name, &ctx)) out.push_back(std::move(*info));
+    if (auto info = reader.ReadAt(dirfd(proc), entry->d_name)) out.push_back(std::move(*info));
   }
   closedir(proc);
   return out;
@@ -196,6 +139,104 @@ uint32_t CurrentProcessId() { return static_cast<uint32_t>(getpid()); }
 
 namespace linux_internal {
 
+ProcessReader::ProcessReader() : boot_seconds_(BootTimeSeconds()) {
+  long ticks = sysconf(_SC_CLK_TCK);
+  if (ticks > 0) ticks_per_second_ = ticks;
+}
+
+int64_t ProcessReader::TicksToEpochNs(uint64_t start_ticks) const {
+  if (boot_seconds_ <= 0) return 0;
+  return boot_seconds_ * 1'000'000'000LL +
+         static_cast<int64_t>(start_ticks * 1'000'000'000ULL /
+                              static_cast<uint64_t>(ticks_per_second_));
+}
+
+// A uid without a passwd entry is shown as its number, as ps does: it is known, only unnamed.
+const std::string& ProcessReader::UserName(uid_t uid) {
+  auto it = users_.find(uid);
+  if (it != users_.end()) return it->second;
+  constexpr size_t kMaxCachedUsers = 4096;
+  if (users_.size() >= kMaxCachedUsers) users_.clear();
+  struct passwd pw;
+  struct passwd* found = nullptr;
+  std::string buf(16384, '\0');
+  std::string name = std::to_string(uid);
+  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+    name = found->pw_name;
+  }
+  return users_.emplace(uid, std::move(name)).first->second;
+}
+
+std::optional<ProcessInfo> ProcessReader::Read(uint32_t pid) {
+  std::string pid_text = std::to_string(pid);
+  return ReadAt(AT_FDCWD, ("/proc/" + pid_text).c_str());
+}
+
+std::optional<ProcessInfo> ProcessReader::ReadImage(uint32_t pid) {
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%u", pid);
+  Fd dir(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return std::nullopt;
+  ProcessInfo info;
+  info.pid = pid;
+  info.executable = ReadExecutable(dir.get());
+  std::string text;
+  int err = ReadProcFile(dir.get(), "cmdline", &text);
+  if (Vanished(err)) return std::nullopt;
+  if (err == 0 && !text.empty()) info.command_line = JoinCommandLine(text);
+  return info;
+}
+
+// nullopt when the process is gone (or is not a process at all).
+std::optional<ProcessInfo> ProcessReader::ReadAt(int proc_dir, const char* pid_text) {
+  Fd dir(openat(proc_dir, pid_text, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return std::nullopt;
+  std::string text;
+  StatFields stat;
+  if (ReadProcFile(dir.get(), "stat", &text) != 0 || !ParseStat(text, &stat)) return std::nullopt;
+
+  ProcessInfo info;
+  const char* base = std::strrchr(pid_text, '/');
+  info.pid = static_cast<uint32_t>(std::strtoul(base ? base + 1 : pid_text, nullptr, 10));
+  info.ppid = stat.ppid;
+  info.executable = ReadExecutable(dir.get());
+  info.name = ImageName(stat.comm, info.executable);
+  if (info.name.empty()) info.name = std::to_string(info.pid);  // comm may be ""; a name never
+  info.start_time_ns = TicksToEpochNs(stat.start_ticks);
+  // Kernel threads (and zombies) have an empty cmdline: no command line, not an empty one.
+  int err = ReadProcFile(dir.get(), "cmdline", &text);
+  if (Vanished(err)) return std::nullopt;
+  if (err == 0 && !text.empty()) info.command_line = JoinCommandLine(text);
+  err = ReadProcFile(dir.get(), "status", &text);
+  if (Vanished(err)) return std::nullopt;
+  uid_t uid = 0;
+  if (err == 0 && ParseEffectiveUid(text, &uid)) info.user = UserName(uid);
+  return info;
+}
+
+Status ListProcessStamps(std::vector<ProcessStamp>* out) {
+  out->clear();
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return ErrnoToStatus(errno, "/proc");
+  std::string text;
+  StatFields stat;
+  char path[64];
+  while (struct dirent* entry = readdir(proc)) {
+    if (!IsPid(entry->d_name) || std::strlen(entry->d_name) > 20) continue;
+    std::snprintf(path, sizeof path, "%s/stat", entry->d_name);
+    if (ReadProcFile(dirfd(proc), path, &text) != 0 || !ParseStat(text, &stat)) continue;
+    ProcessStamp stamp;
+    stamp.pid = static_cast<uint32_t>(std::strtoul(entry->d_name, nullptr, 10));
+    stamp.ppid = stat.ppid;
+    stamp.start_ticks = stat.start_ticks;
+    constexpr uint64_t kKernelThread = 0x00200000;  // PF_KTHREAD (include/linux/sched.h)
+    stamp.kernel_thread = (stat.flags & kKernelThread) != 0;
+    out->push_back(stamp);
+  }
+  closedir(proc);
+  return Status();
+}
+
 // comm may itself contain ')' and spaces ("(sd-pam)", "a) b"), so it ends at the LAST ')'.
 bool ParseStat(std::string_view stat, StatFields* out) {
   size_t open = stat.find('(');
@@ -204,7 +245,8 @@ bool ParseStat(std::string_view stat, StatFields* out) {
     return false;
   }
   out->comm = std::string(stat.substr(open + 1, close - open - 1));
-  // After ") ": field 3 (state) is index 0, ppid (4) index 1, starttime (22) index 19.
+  // After ") ": field 3 (state) is index 0, ppid (4) index 1, flags (9) index 6, starttime
+  // (22) index 19.
   std::string rest(stat.substr(close + 1));
   char* p = rest.data();
   for (int index = 0; index <= 19; ++index) {
@@ -213,6 +255,7 @@ bool ParseStat(std::string_view stat, StatFields* out) {
     char* end = p;
     while (*end != ' ' && *end != '\0') ++end;
     if (index == 1) out->ppid = static_cast<uint32_t>(std::strtoul(p, nullptr, 10));
+    if (index == 6) out->flags = std::strtoull(p, nullptr, 10);
     if (index == 19) out->start_ticks = std::strtoull(p, nullptr, 10);
     p = end;
   }

@@ -158,11 +158,28 @@ Result<std::vector<ServiceInfo>> ListServices(const ConfigRoot& where) {
 }
 Result<std::vector<ServiceInfo>> ListServices() { return ListServices(ConfigRoot{}); }
 
-Status InstallService(const ServiceDefinition&) {
-  return Unimplemented("service install: use a systemd unit on Linux");
+namespace {
+std::string DefaultUnitPath(const std::string& name) {
+  return "/etc/systemd/system/" + name + ".service";
 }
-Status UninstallService(const std::string&) {
-  return Unimplemented("service uninstall: use a systemd unit on Linux");
+}  // namespace
+
+Status InstallService(const ServiceDefinition& definition) {
+  if (definition.name.empty() || definition.name.find('/') != std::string::npos) {
+    return InvalidArgument("service install: bad service name '" + definition.name + "'");
+  }
+  std::string path =
+      definition.unit_path.empty() ? DefaultUnitPath(definition.name) : definition.unit_path;
+  if (PathExists(path)) return AlreadyExists(path + " exists");
+  Status written = WriteFileAtomic(path, SystemdUnitText(definition), 0644);
+  if (!written.ok()) return written.WithContext("service install");
+  return Status::Ok();
+}
+
+Status UninstallService(const std::string& name) {
+  std::string path = DefaultUnitPath(name);
+  if (!PathExists(path)) return NotFound(path + " does not exist");
+  return RemoveFile(path);
 }
 
 Status RunAsService(const std::string&, const std::function<int(StopSignal& stop)>& body) {

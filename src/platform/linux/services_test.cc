@@ -166,5 +166,37 @@ TEST(ListServicesTest, ListsThisHostsUnits) {
   EXPECT_TRUE(found) << expected;
 }
 
+TEST(InstallServiceTest, WritesALowPrioritySystemdUnit) {
+  TempDir dir;
+  ServiceDefinition definition{.name = "otguard",
+                               .display_name = "otguard agent",
+                               .description = "host agent",
+                               .command_line = "/usr/bin/otguard service run",
+                               .auto_start = true,
+                               .foreground_command_line =
+                                   "/usr/bin/otguard agent run --policy /etc/otguard/agent.toml "
+                                   "--state /var/lib/otguard",
+                               .unit_path = dir.File("otguard.service"),
+                               .memory_max_bytes = 128ull << 20};
+  ASSERT_TRUE(InstallService(definition).ok());
+  std::string unit = testutil::ReadAll(dir.File("otguard.service"));
+  for (const char* line :
+       {"ExecStart=/usr/bin/otguard agent run --policy /etc/otguard/agent.toml --state "
+        "/var/lib/otguard\n",
+        "Type=simple\n", "Nice=19\n", "IOSchedulingClass=idle\n", "CPUWeight=1\n",
+        "MemoryMax=134217728\n", "KillSignal=SIGTERM\n", "Restart=on-failure\n",
+        "WantedBy=multi-user.target\n"}) {
+    EXPECT_NE(unit.find(line), std::string::npos) << line << " in\n" << unit;
+  }
+  // Never overwrites a unit someone else wrote.
+  EXPECT_EQ(InstallService(definition).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(InstallService({.name = "a/b"}).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(InstallServiceTest, UnitTextEscapesSpecifiers) {
+  std::string unit = SystemdUnitText({.name = "x", .command_line = "/opt/100%/otguard run"});
+  EXPECT_NE(unit.find("ExecStart=/opt/100%%/otguard run\n"), std::string::npos) << unit;
+}
+
 }  // namespace
 }  // namespace otguard::platform

@@ -163,7 +163,7 @@ class ChildProcess {
   }
   ~ChildProcess() {
     if (process_ == nullptr) return;
-    TerminateProcess(process_, 1);
+    ::TerminateProcess(process_, 1);
     WaitForSingleObject(process_, 10000);
     CloseHandle(process_);
   }

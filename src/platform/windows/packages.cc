@@ -109,4 +109,8 @@ Result<std::map<std::string, std::string>> OwningPackages(const std::vector<std:
       "OwningPackages: Windows records no owner of installed files (use the file's signer)"));
 }
 
+Result<std::string> PackageFileMd5(const std::string&, const std::string&, const ConfigRoot&) {
+  return Unexpected(Unimplemented("PackageFileMd5: Windows has no package checksums"));
+}
+
 }  // namespace otguard::platform

@@ -176,4 +176,25 @@ void PrepareConsole() {
   SetConsoleOutputCP(CP_UTF8);
 }
 
+Status TerminateProcess(uint32_t pid) {
+  // 0 is the idle process, 4 (or 8 on 2000) the System process; 1 exists on neither.
+  if (pid <= 1 || pid == 4 || pid == GetCurrentProcessId()) {
+    return InvalidArgument("refusing to end pid " + std::to_string(pid));
+  }
+  HANDLE process = OpenProcess(PROCESS_TERMINATE, FALSE, pid);
+  if (process == nullptr) {
+    DWORD error = GetLastError();
+    // OpenProcess says "invalid parameter" for a pid that does not exist.
+    if (error == ERROR_INVALID_PARAMETER) return NotFound("no process " + std::to_string(pid));
+    return win::WinErrorToStatus(error, "open process " + std::to_string(pid));
+  }
+  BOOL ended = ::TerminateProcess(process, 1);
+  DWORD error = GetLastError();
+  CloseHandle(process);
+  if (!ended) return win::WinErrorToStatus(error, "end process " + std::to_string(pid));
+  return Status::Ok();
+}
+
+void ReleaseFreeMemory() { HeapCompact(GetProcessHeap(), 0); }
+
 }  // namespace otguard::platform

@@ -214,14 +214,19 @@ std::optional<std::string> CommandLine(DWORD pid, HANDLE query, bool can_read) {
   return processes_internal::CommandLineFromPeb(reader.get());
 }
 
-void AddDetails(ProcessInfo* info, ListingContext* ctx) {
+// Opens the process once for its details; with `details` false only its start time (what a
+// poller compares). False when it cannot be opened (System, Idle, protected or other users'
+// processes).
+bool AddDetails(ProcessInfo* info, bool details, ListingContext* ctx) {
   bool can_read = false;
   UniqueHandle process = OpenForQuery(info->pid, &can_read);
-  if (!process.valid()) return;  // System, Idle, protected or other users' processes
+  if (!process.valid()) return false;
+  info->start_time_ns = StartTime(process.get());
+  if (!details) return true;
   info->executable = ImagePath(process.get(), can_read, ctx);
   info->command_line = CommandLine(info->pid, process.get(), can_read);
   info->user = ProcessUser(process.get(), ctx);
-  info->start_time_ns = StartTime(process.get());
+  return true;
 }
 
 }  // namespace
@@ -303,9 +308,7 @@ std::wstring NtPathToDosPath(std::wstring_view path, const DeviceMap& devices,
   return std::wstring(path);
 }
 
-}  // namespace processes_internal
-
-Result<std::vector<ProcessInfo>> ListProcesses() {
+Result<std::vector<ProcessInfo>> List(bool details) {
   UniqueHandle snapshot(CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0));
   if (!snapshot.valid()) return Unexpected(win::LastErrorToStatus("CreateToolhelp32Snapshot"));
   PROCESSENTRY32W entry;
@@ -321,12 +324,37 @@ Result<std::vector<ProcessInfo>> ListProcesses() {
     info.ppid = entry.th32ParentProcessID;
     info.name = WideToUtf8(entry.szExeFile, ARRAYSIZE(entry.szExeFile));
     if (info.name.empty()) info.name = "[" + std::to_string(info.pid) + "]";
-    AddDetails(&info, &ctx);
+    AddDetails(&info, details, &ctx);
     out.push_back(std::move(info));
     entry.dwSize = sizeof entry;
   } while (Process32NextW(snapshot.get(), &entry));
   return out;
 }
+
+std::string DosImagePath(std::string_view nt_path) {
+  ListingContext ctx;
+  const DeviceMap& devices = ctx.Devices();
+  return WideToUtf8(NtPathToDosPath(win::Utf8ToWide(nt_path), devices, ctx.windows_dir));
+}
+
+bool FillDetails(ProcessInfo* info) {
+  ListingContext ctx;
+  int64_t listed_start = info->start_time_ns;
+  if (!AddDetails(info, true, &ctx)) return false;
+  // The pid was reused since the listing: these details are another process's.
+  if (listed_start != 0 && info->start_time_ns != listed_start) {
+    info->executable.clear();
+    info->command_line.reset();
+    info->user.clear();
+    info->start_time_ns = listed_start;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace processes_internal
+
+Result<std::vector<ProcessInfo>> ListProcesses() { return processes_internal::List(true); }
 
 // Windows names no replaced image differently: the path is the image.
 std::string RunningImagePath(const ProcessInfo& process) { return process.executable; }

@@ -52,7 +52,7 @@ class Child {
   }
   ~Child() {
     if (!process_.valid()) return;
-    TerminateProcess(process_.get(), 1);
+    ::TerminateProcess(process_.get(), 1);
     WaitForSingleObject(process_.get(), 10'000);
   }
   DWORD pid() const { return pid_; }
@@ -113,7 +113,7 @@ TEST(ProcessesTest, GrandchildHasIntermediateAsParent) {
       WaitForProcess([&](const ProcessInfo& p) { return HasCommandLine(p, "\"sleep\" \"31\""); });
   if (p) {  // the grandchild outlives its parent unless ended here
     UniqueHandle grandchild(OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, p->pid));
-    TerminateProcess(grandchild.get(), 1);
+    ::TerminateProcess(grandchild.get(), 1);
     WaitForSingleObject(grandchild.get(), 10'000);
   }
   ASSERT_TRUE(p.has_value());

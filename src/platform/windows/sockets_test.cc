@@ -243,7 +243,7 @@ TEST_F(SocketsTest, FindsListenerOfChildWithChildPid) {
   unsigned port = WaitForPort(ready);
   std::vector<SocketEndpoint> found;
   if (port != 0) found = MatchingSockets(SocketProtocol::kTcp, 4, static_cast<uint16_t>(port));
-  TerminateProcess(child.get(), 1);
+  ::TerminateProcess(child.get(), 1);
   WaitForSingleObject(child.get(), 10'000);
   DeleteFileW(ready.c_str());
   ASSERT_NE(port, 0u);
