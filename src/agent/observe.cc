@@ -49,7 +49,19 @@ void FileFactsCache::AddPackages(const std::vector<std::string>& paths) {
   auto owners = platform::OwningPackages(paths, root_);  // Unimplemented on Windows
   if (!owners) return;
   for (const auto& [path, package] : *owners) {
-    if (auto it = cache_.find(path); it != cache_.end()) it->second.package = package;
+    auto it = cache_.find(path);
+    if (it == cache_.end() || it->second.md5.empty()) continue;
+    // A package vouches for a file only with the content it installed: a file it owns whose
+    // MD5 differs from the one dpkg recorded was changed by someone else, and belongs to no
+    // package (a package rule does not allow it). A package without a checksum for the file
+    // still owns it. While dpkg is at work the file may be newer than its records: it is taken
+    // as the package's, and not kept, so the next start checks it again.
+    auto recorded = platform::PackageFileMd5(package, path, root_);
+    if (recorded && *recorded != it->second.md5) {
+      if (!platform::PackageManagerBusy(root_)) continue;
+      it->second.error = "being installed by the package manager";
+    }
+    it->second.package = package;
   }
 }
 

@@ -7,6 +7,10 @@ namespace {
 
 constexpr int64_t kNsPerMinute = int64_t{60} * 1000000000;
 constexpr int64_t kMinutesPerDay = 24 * 60;
+// dpkg replaces a file, then writes the checksums of the new version: a change it is making is
+// decided once it is done, but never later than this after the change was first seen (a
+// package manager stuck for longer does not hide a change).
+constexpr int64_t kPackageManagerGraceNs = 10 * kNsPerMinute;
 
 }  // namespace
 
@@ -42,6 +46,11 @@ std::optional<host::FileChange> UpgradeWatcher::Compare(const std::string& path,
   if (!facts.package.empty()) {
     auto recorded = platform::PackageFileMd5(facts.package, path, root_);
     change.package_checksum_matches = recorded && *recorded == facts.md5;
+    if (!change.package_checksum_matches && platform::PackageManagerBusy(root_)) {
+      int64_t now = EventTime::Now().nanos();
+      if (base.deferred_since_ns == 0) base.deferred_since_ns = now;
+      if (now - base.deferred_since_ns < kPackageManagerGraceNs) return std::nullopt;
+    }
   }
   change.time = EventTime::FromNanos(facts.mtime_ns);
   base = now;

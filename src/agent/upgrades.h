@@ -35,6 +35,7 @@ class UpgradeWatcher {
     int64_t mtime_ns = 0;
     std::string sha256;
     std::string signer;
+    int64_t deferred_since_ns = 0;  // a change waiting for the package manager to finish
   };
   std::optional<host::FileChange> Compare(const std::string& path, Baseline& base,
                                           FileFactsCache& files);

@@ -36,7 +36,8 @@ struct ConfigRoot {
 Result<std::vector<InstalledPackage>> ListPackages(const ConfigRoot& where = {});
 
 // For each of `paths` (absolute, on the live host or under where.root) that a package installed,
-// the package's name ("openssh-server"); paths no package owns are absent. Unimplemented on
+// the package's name (a path under where.root is looked up as the root's database names it:
+// ROOT/opt/x as /opt/x) ("openssh-server"); paths no package owns are absent. Unimplemented on
 // Windows (GetFileSignature tells who made a file there).
 Result<std::map<std::string, std::string>> OwningPackages(const std::vector<std::string>& paths,
                                                           const ConfigRoot& where = {});
@@ -47,6 +48,11 @@ Result<std::map<std::string, std::string>> OwningPackages(const std::vector<std:
 // checksum for it; Unimplemented on Windows.
 Result<std::string> PackageFileMd5(const std::string& package, const std::string& path,
                                    const ConfigRoot& where = {});
+
+// Whether the package manager is changing the database under where.root right now (Linux:
+// dpkg holds its lock, /var/lib/dpkg/lock; tested, never taken). A file it is replacing may
+// not yet match the checksum it records. Always false on Windows.
+bool PackageManagerBusy(const ConfigRoot& where = {});
 
 }  // namespace otguard::platform
 

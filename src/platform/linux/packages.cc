@@ -3,6 +3,9 @@
 // needs no dpkg-query.
 #include "otguard/platform/packages.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -32,6 +35,20 @@ std::string UsrMergeAlias(const std::string& path) {
     }
   }
   return {};
+}
+
+// A file of this host that lives under where.root (a mounted disk image, a throw-away root) is
+// named in that root's database without the root: /mnt/image/opt/x is /opt/x there. Any other
+// path is taken as it is.
+std::string PathInRoot(const ConfigRoot& where, const std::string& path) {
+  std::string normal = AbsolutePath(path);
+  std::string_view root = where.root;
+  while (!root.empty() && root.back() == '/') root.remove_suffix(1);
+  if (!root.empty() && normal.size() > root.size() && normal.starts_with(root) &&
+      normal[root.size()] == '/') {
+    return normal.substr(root.size());
+  }
+  return normal;
 }
 
 // Lets the path set be searched with a string_view per list line, without a copy.
@@ -72,7 +89,7 @@ Result<std::map<std::string, std::string>> OwningPackages(const std::vector<std:
   std::unordered_set<std::string_view> distinct;
   for (const std::string& path : paths) {
     distinct.insert(path);
-    std::string normal = AbsolutePath(path);
+    std::string normal = PathInRoot(where, path);
     wanted[normal].push_back(&path);
     if (std::string alias = UsrMergeAlias(normal); !alias.empty()) wanted[alias].push_back(&path);
   }
@@ -117,7 +134,7 @@ Result<std::string> PackageFileMd5(const std::string& package, const std::string
     }
   }
   // md5sums lines: "<32 hex>  <path without the leading slash>".
-  std::string normal = AbsolutePath(path);
+  std::string normal = PathInRoot(where, path);
   std::string alias = UsrMergeAlias(normal);
   for (const std::string& name : candidates) {
     auto text = ReadFileToString(info_dir + "/" + name, kMaxListBytes);
@@ -137,6 +154,20 @@ Result<std::string> PackageFileMd5(const std::string& package, const std::string
     }
   }
   return Unexpected(NotFound(package + " records no checksum for " + path));
+}
+
+bool PackageManagerBusy(const ConfigRoot& where) {
+  // dpkg holds an fcntl write lock on its database's lock file while it changes anything
+  // (apt, through dpkg, too). F_GETLK only asks; it never takes or waits for the lock.
+  const std::string lock_path = linux_internal::UnderRoot(where, "/var/lib/dpkg/lock");
+  int fd = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  bool busy = ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  ::close(fd);
+  return busy;
 }
 
 }  // namespace otguard::platform

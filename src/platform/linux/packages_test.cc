@@ -1,9 +1,12 @@
 #include "otguard/platform/packages.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -144,6 +147,55 @@ TEST(PackageFileMd5Test, ReadsDpkgChecksumsAcrossUsrMergeAndArch) {
   EXPECT_EQ(none.error().code(), StatusCode::kNotFound);
   EXPECT_FALSE(PackageFileMd5("../etc", "/usr/bin/opcd", root));
   EXPECT_FALSE(PackageFileMd5("absent", "/usr/bin/opcd", root));
+}
+
+// A file that lives inside the root (a mounted image, a throw-away root) is looked up as the
+// root's database names it: ROOT/usr/bin/opcd is /usr/bin/opcd there.
+TEST(PackagesUnderRootTest, FilesInsideTheRootAreNamedWithoutIt) {
+  TempDir dir;
+  dir.Mkdir("var/lib/dpkg/info");
+  dir.Write("var/lib/dpkg/info/opc-server.list", "/.\n/usr/bin/opcd\n");
+  dir.Write("var/lib/dpkg/info/opc-server.md5sums", "0123456789abcdef0123456789abcdef  usr/bin/opcd\n");
+  ConfigRoot root{dir.path() + "/"};
+  std::string inside = dir.path() + "/usr/bin/opcd";
+  auto owners = OwningPackages({inside, "/usr/bin/opcd", dir.path() + "x/usr/bin/opcd"}, root);
+  ASSERT_TRUE(owners.has_value()) << owners.error().ToString();
+  EXPECT_THAT(*owners, ElementsAre(Pair(inside, "opc-server"), Pair("/usr/bin/opcd", "opc-server")));
+  EXPECT_EQ(*PackageFileMd5("opc-server", inside, root), "0123456789abcdef0123456789abcdef");
+}
+
+// dpkg's lock is held while it works (an fcntl write lock on /var/lib/dpkg/lock, as dpkg takes
+// it): busy; released, absent: not. Asking never takes the lock.
+TEST(PackageManagerBusyTest, FollowsDpkgsLock) {
+  TempDir dir;
+  ConfigRoot root{dir.path()};
+  EXPECT_FALSE(PackageManagerBusy(root)) << "no lock file";
+  dir.Mkdir("var/lib/dpkg");
+  std::string lock = dir.Write("var/lib/dpkg/lock", "");
+  EXPECT_FALSE(PackageManagerBusy(root));
+  // The lock taken by another process (fcntl locks of this process would not conflict with
+  // its own test), as dpkg takes it.
+  std::string ready = dir.path() + "/ready", release = dir.path() + "/release";
+  std::string command = "/usr/bin/python3 -c 'import fcntl,os,time\n"
+                        "f=open(\"" + lock + "\",\"r+\"); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+                        "open(\"" + ready + "\",\"w\").close()\n"
+                        "end=time.time()+30\n"
+                        "while not os.path.exists(\"" + release + "\") and time.time()<end: time.sleep(0.02)' &";
+  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  for (int i = 0; i < 1000 && !std::filesystem::exists(ready); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(std::filesystem::exists(ready));
+  EXPECT_TRUE(PackageManagerBusy(root));
+  EXPECT_TRUE(PackageManagerBusy(root)) << "asking twice: the lock was not taken by the first";
+  dir.Write("release", "");
+  bool released = false;
+  for (int i = 0; i < 1000 && !released; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    released = !PackageManagerBusy(root);
+  }
+  EXPECT_TRUE(released);
 }
 
 }  // namespace

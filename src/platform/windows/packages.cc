@@ -113,4 +113,6 @@ Result<std::string> PackageFileMd5(const std::string&, const std::string&, const
   return Unexpected(Unimplemented("PackageFileMd5: Windows has no package checksums"));
 }
 
+bool PackageManagerBusy(const ConfigRoot&) { return false; }
+
 }  // namespace otguard::platform
