@@ -123,6 +123,9 @@ function(otguard_test name)
   _otguard_test_includes(${name} "${lib}" ${ARG_TESTING})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   otguard_use_pch(${name} TEST)
+  # Test code is compiled lighter than the product (it is half of what CI compiles); -O1 keeps
+  # __OPTIMIZE__ defined, so the test PCH (made with the build's flags) still applies.
+  target_compile_options(${name} PRIVATE ${OTGUARD_TEST_OPTIMIZE})
   target_compile_definitions(${name} PRIVATE
     OTGUARD_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     OTGUARD_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
@@ -204,6 +207,9 @@ endfunction()
 option(OTGUARD_PCH "Precompiled headers (GCC)" ON)
 option(OTGUARD_I686_ALL_TESTS "Every unit test in the i686 Windows build (see otguard_test)" OFF)
 option(OTGUARD_UNITY "Unity batches for the libraries (see otguard_library)" ON)
+# Measured on allowlist_learn_test.cc with the PCH: 6.3 s at -O2, 4.5 s at -O1.
+set(OTGUARD_TEST_OPTIMIZE "$<$<NOT:$<CONFIG:Debug>>:-O1>" CACHE STRING
+    "Optimisation of the unit tests' own code (not of the libraries they test)")
 set(OTGUARD_UNITY_BATCH 8 CACHE STRING "Files per unity batch")
 set(otguard_pch_headers
   <algorithm> <array> <chrono> <cstdint> <cstring> <filesystem> <functional> <map> <memory>
