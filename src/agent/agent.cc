@@ -59,6 +59,7 @@ struct Agent::Impl {
   internal::FileFactsCache files;
   internal::ProcessTable processes;
   internal::ConnectionTracker connections;
+  internal::ConnectionTracker unowned_connections;  // live sockets without an owning pid
   internal::UpgradeWatcher upgrades;
   internal::JobRunner jobs;
   struct AlertMemory {
@@ -195,9 +196,14 @@ struct Agent::Impl {
       return s.pid != 0 && !processes.Knows(s.pid);
     });
     if (unknown) SnapshotProcesses(false);  // an owner the process source has not told of
-    for (const host::ConnectionObservation& c :
-         connections.Update(internal::ClassifySockets(*sockets, processes, EventTime::Now()))) {
+    std::vector<host::ConnectionObservation> unowned;
+    for (const host::ConnectionObservation& c : connections.Update(
+             internal::ClassifySockets(*sockets, processes, EventTime::Now(), &unowned))) {
       Observe(c);
+    }
+    // Not silently absent: counted, each connection once (a non-root agent on Linux, Wine).
+    if (size_t n = unowned_connections.Update(std::move(unowned)).size()) {
+      Count("connections_unowned", n);
     }
   }
 

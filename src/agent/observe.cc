@@ -166,7 +166,7 @@ host::ProcessObservation ObserveStart(const platform::ProcessEvent& event, FileF
 
 std::vector<host::ConnectionObservation> ClassifySockets(
     const std::vector<platform::SocketEndpoint>& sockets, const ProcessTable& processes,
-    EventTime time) {
+    EventTime time, std::vector<host::ConnectionObservation>* unowned) {
   // The ports this host serves, per protocol.
   std::set<std::pair<platform::SocketProtocol, uint16_t>> listening;
   for (const platform::SocketEndpoint& s : sockets) {
@@ -177,7 +177,7 @@ std::vector<host::ConnectionObservation> ClassifySockets(
   }
   std::vector<host::ConnectionObservation> out;
   for (const platform::SocketEndpoint& s : sockets) {
-    if (s.pid == 0) continue;
+    if (s.pid == 0 && unowned == nullptr) continue;
     host::ConnectionObservation c;
     c.time = time;
     c.pid = s.pid;
@@ -196,7 +196,7 @@ std::vector<host::ConnectionObservation> ClassifySockets(
       c.direction = listening.count({s.protocol, s.local_port}) ? host::Direction::kInbound
                                                                 : host::Direction::kOutbound;
     }
-    out.push_back(std::move(c));
+    (s.pid == 0 ? *unowned : out).push_back(std::move(c));
   }
   return out;
 }

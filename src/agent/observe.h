@@ -80,11 +80,12 @@ host::ProcessObservation ObserveStart(const platform::ProcessEvent& event, FileF
 // The connections of a socket list, one observation per (pid, protocol, local and remote
 // address and port): listening TCP and bound unconnected UDP sockets are kListen; a connected
 // socket whose local port this host listens on (same protocol) is kInbound; any other
-// connected socket kOutbound. Sockets without an owner (pid 0) and TCP sockets past their
-// life (TIME_WAIT, CLOSED, ...) are left out.
+// connected socket kOutbound. TCP sockets past their life (TIME_WAIT, CLOSED, ...) are left
+// out. Live sockets without an owner (pid 0: the OS did not say, or this account may not see
+// it) cannot be bound to a process: they go to `unowned` when given, else nowhere.
 std::vector<host::ConnectionObservation> ClassifySockets(
     const std::vector<platform::SocketEndpoint>& sockets, const ProcessTable& processes,
-    EventTime time);
+    EventTime time, std::vector<host::ConnectionObservation>* unowned = nullptr);
 
 // Remembers the connections seen in the last poll, so one connection is one observation:
 // Update returns those not present in the previous poll.

@@ -42,6 +42,13 @@ TEST(ClassifySocketsTest, ListenInboundOutboundAndLeftOut) {
   EXPECT_EQ(out[2].remote_port, 502);
   EXPECT_EQ(out[3].direction, host::Direction::kListen);
   EXPECT_EQ(out[3].protocol, "udp");
+  // Asked for, the live socket without an owner is given apart (the agent counts those).
+  std::vector<host::ConnectionObservation> unowned;
+  EXPECT_EQ(ClassifySockets(sockets, processes, EventTime::FromNanos(1), &unowned).size(), 4u);
+  ASSERT_EQ(unowned.size(), 1u);
+  EXPECT_EQ(unowned[0].local_port, 52002);
+  EXPECT_EQ(unowned[0].direction, host::Direction::kOutbound);
+  EXPECT_EQ(unowned[0].executable, "");
 }
 
 TEST(ConnectionTrackerTest, OneConnectionIsOneObservation) {

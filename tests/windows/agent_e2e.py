@@ -68,6 +68,15 @@ def history_text(state):
     return text
 
 
+def unowned_counted(state):
+    """connections_unowned in agent.json (written at each stop and every minute)."""
+    try:
+        with open(os.path.join(state, "agent.json"), encoding="utf-8") as f:
+            return json.load(f).get("counters", {}).get("connections_unowned", 0)
+    except (OSError, ValueError):
+        return 0
+
+
 def make_program(work, child, name):
     """A copy of the test child with a tag appended: a program with a hash of its own."""
     path = os.path.join(work, "bin", name + ".exe")
@@ -192,6 +201,7 @@ def run(wine, args):
                               name="sockets")
         owned = [r for r in json_lines(out)
                  if get(r, "destination", "port") == 45560 and get(r, "process", "pid")]
+        unowned_before = None
         if owned:
             connection_latency = wait_record(
                 state, "an alert for the outbound connection to port 45560", is_pool_alert)
@@ -201,6 +211,7 @@ def run(wine, args):
                   "connection alert is checked on Linux (src/agent/e2e_test.cc) and the owner "
                   "lookup by platform_sockets_test where Wine gives it")
             connection_text = "outbound connection not measurable under this Wine"
+            unowned_before = unowned_counted(state)  # checked at the stop (agent.json)
         print(f"MEASURE alert latency under Wine (toolhelp-poll 200 ms, connections 300 ms): "
               f"unknown process {process_latency * 1000:.0f} ms, {connection_text} "
               f"(from the start of the Wine command)")
@@ -215,6 +226,10 @@ def run(wine, args):
         time.sleep(1.5)  # a few more checks: the change alerts once
         check(len(modified_alerts(programs["modified"])) == 1, "exactly one alert for the change")
         service.stop()
+        if unowned_before is not None:
+            check(unowned_counted(state) > unowned_before,
+                  f"the connections Wine names no owner for are counted, not silently lost "
+                  f"(connections_unowned {unowned_counted(state)})")
 
         # ---- inside a maintenance window: followed, no alert ----
         now = datetime.datetime.now(datetime.timezone.utc)
