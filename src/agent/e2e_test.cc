@@ -15,8 +15,6 @@
 #include <set>
 #include <thread>
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "otguard/agent/agent.h"
@@ -24,6 +22,7 @@
 #include "otguard/base/event.h"
 #include "otguard/host/allowlist.h"
 #include "otguard/platform/crypto.h"
+#include "otguard/platform/process.h"
 #include "testing/temp_dir.h"
 
 namespace otguard::agent {
@@ -77,8 +76,10 @@ std::pair<std::string, std::string> Digests(const std::string& path) {
 class PackageRoot {
  public:
   explicit PackageRoot(const testutil::TempDir& dir)
-      : dir_(dir), root_(dir.Mkdir("dpkg-root")),
-        real_(geteuid() == 0 && fs::exists("/usr/bin/dpkg") && fs::exists("/usr/bin/dpkg-deb")) {
+      : dir_(dir),
+        root_(dir.Mkdir("dpkg-root")),
+        real_(platform::IsPrivileged() && fs::exists("/usr/bin/dpkg") &&
+              fs::exists("/usr/bin/dpkg-deb")) {
     for (const char* sub : {"info", "updates", "triggers"}) {
       fs::create_directories(root_ + "/var/lib/dpkg/" + sub);
     }
@@ -111,7 +112,8 @@ class PackageRoot {
     std::ofstream(root_ + "/var/lib/dpkg/info/otguard-e2e-opc.md5sums")
         << Digests(file).first << "  " << std::string(kProgram).substr(1) << "\n";
     std::ofstream(root_ + "/var/lib/dpkg/info/otguard-e2e-opc.list")
-        << "/.\n/opt\n/opt/otguard-e2e\n/opt/otguard-e2e/bin\n" << kProgram << "\n";
+        << "/.\n/opt\n/opt/otguard-e2e\n/opt/otguard-e2e/bin\n"
+        << kProgram << "\n";
     fs::copy_file(file, program() + ".dpkg-new", fs::copy_options::overwrite_existing);
     fs::rename(program() + ".dpkg-new", program());
   }

@@ -155,12 +155,14 @@ TEST(PackagesUnderRootTest, FilesInsideTheRootAreNamedWithoutIt) {
   TempDir dir;
   dir.Mkdir("var/lib/dpkg/info");
   dir.Write("var/lib/dpkg/info/opc-server.list", "/.\n/usr/bin/opcd\n");
-  dir.Write("var/lib/dpkg/info/opc-server.md5sums", "0123456789abcdef0123456789abcdef  usr/bin/opcd\n");
+  dir.Write("var/lib/dpkg/info/opc-server.md5sums",
+            "0123456789abcdef0123456789abcdef  usr/bin/opcd\n");
   ConfigRoot root{dir.path() + "/"};
   std::string inside = dir.path() + "/usr/bin/opcd";
   auto owners = OwningPackages({inside, "/usr/bin/opcd", dir.path() + "x/usr/bin/opcd"}, root);
   ASSERT_TRUE(owners.has_value()) << owners.error().ToString();
-  EXPECT_THAT(*owners, ElementsAre(Pair(inside, "opc-server"), Pair("/usr/bin/opcd", "opc-server")));
+  EXPECT_THAT(*owners,
+              ElementsAre(Pair(inside, "opc-server"), Pair("/usr/bin/opcd", "opc-server")));
   EXPECT_EQ(*PackageFileMd5("opc-server", inside, root), "0123456789abcdef0123456789abcdef");
 }
 
@@ -176,11 +178,17 @@ TEST(PackageManagerBusyTest, FollowsDpkgsLock) {
   // The lock taken by another process (fcntl locks of this process would not conflict with
   // its own test), as dpkg takes it.
   std::string ready = dir.path() + "/ready", release = dir.path() + "/release";
-  std::string command = "/usr/bin/python3 -c 'import fcntl,os,time\n"
-                        "f=open(\"" + lock + "\",\"r+\"); fcntl.lockf(f, fcntl.LOCK_EX)\n"
-                        "open(\"" + ready + "\",\"w\").close()\n"
-                        "end=time.time()+30\n"
-                        "while not os.path.exists(\"" + release + "\") and time.time()<end: time.sleep(0.02)' &";
+  std::string command =
+      "/usr/bin/python3 -c 'import fcntl,os,time\n"
+      "f=open(\"" +
+      lock +
+      "\",\"r+\"); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+      "open(\"" +
+      ready +
+      "\",\"w\").close()\n"
+      "end=time.time()+30\n"
+      "while not os.path.exists(\"" +
+      release + "\") and time.time()<end: time.sleep(0.02)' &";
   if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
   ASSERT_EQ(std::system(command.c_str()), 0);
   for (int i = 0; i < 1000 && !std::filesystem::exists(ready); ++i) {
