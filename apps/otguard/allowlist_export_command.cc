@@ -20,6 +20,7 @@ struct ExportArgs {
   std::string out;
   bool enforce = false;
   bool windows_defaults = false;
+  bool no_host_facts = false;
   std::vector<std::string> publishers;  // "COMMON NAME=O=..., L=..., S=..., C=..."
 };
 
@@ -43,6 +44,22 @@ int RunExport(const ExportArgs& args) {
   }
   auto allowlist = host::LoadAllowlistFile(args.allowlist);
   if (!allowlist) return Fail(allowlist.error().message());
+  if ((*target)->uses_file_facts() && !args.no_host_facts) {
+    host::ExportFactsReport report;
+    host::CollectExportFacts(*allowlist, &options, &report);
+    std::fprintf(stderr,
+                 "read this host's files: %llu hashed, %llu Authenticode hashes, %llu "
+                 "publisher names; %zu problems%s\n",
+                 static_cast<unsigned long long>(report.files_hashed),
+                 static_cast<unsigned long long>(report.hashes_found),
+                 static_cast<unsigned long long>(report.publishers_found), report.problems.size(),
+                 report.problems.empty() ? ""
+                                         : " (those rules are widened or left out, with "
+                                           "a comment in the output):");
+    for (const std::string& problem : report.problems) {
+      std::fprintf(stderr, "  %s\n", problem.c_str());
+    }
+  }
   auto text = (*target)->Export(*allowlist, options);
   if (!text) return Fail(args.allowlist + ": " + std::string(text.error().message()));
   if (args.out.empty() || args.out == "-") {
@@ -83,6 +100,9 @@ void RegisterAllowlistExportCommand(CLI::App& app, int* exit_code) {
   command->add_flag("--windows-defaults", args->windows_defaults,
                     "AppLocker/SRP: add Microsoft's default rules for Windows and Program Files "
                     "(required with --enforce)");
+  command->add_flag("--no-host-facts", args->no_host_facts,
+                    "AppLocker/SRP: do not read this host's files for Authenticode hashes, "
+                    "sizes and publisher names (exporting away from the station)");
   command->add_option("--publisher", args->publishers,
                       "AppLocker: a signer's full certificate subject, as "
                       "'COMMON NAME=O=..., L=..., S=..., C=...' (repeatable)");

@@ -47,7 +47,7 @@ std::string NetworkRuleText(const NetworkRule& r) {
   return text + (r.comment.empty() ? "" : "  # " + r.comment);
 }
 
-std::string SeenText(const SeenStats& s) {
+std::string SeenSpanText(const SeenStats& s) {
   return "seen " + std::to_string(s.count) + " times, " + TimeText(s.first_seen) + " to " +
          TimeText(s.last_seen);
 }
@@ -55,13 +55,13 @@ std::string SeenText(const SeenStats& s) {
 std::string TransientText(const Transient& t) {
   if (const auto* p = std::get_if<ProcessItem>(&t.item)) {
     return "process " + p->executable + " sha256 " + Short(p->sha256) + ": " + t.why + " (" +
-           SeenText(p->seen) + ")";
+           SeenSpanText(p->seen) + ")";
   }
   const auto& n = std::get<NetworkItem>(t.item);
   return "network " + (n.executable.empty() ? "(unknown program)" : n.executable) + " " +
          n.protocol + " " + DirectionName(n.direction) + " " +
          (n.remote_address.empty() ? "" : n.remote_address + " ") + "port " +
-         std::to_string(n.port) + ": " + t.why + " (" + SeenText(n.seen) + ")";
+         std::to_string(n.port) + ": " + t.why + " (" + SeenSpanText(n.seen) + ")";
 }
 
 }  // namespace

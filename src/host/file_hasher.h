@@ -5,6 +5,7 @@
 #define OTGUARD_SRC_HOST_FILE_HASHER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,12 @@ namespace otguard::host::internal {
 struct FileHashes {
   uint64_t size = 0;
   std::string md5, sha1, sha256;  // lower-case hex; "" when `error` is set
-  std::string error;              // "not found", "permission denied", "larger than N bytes" ...
+  // Only when asked (Hash(path, true)): the Authenticode SHA-256 of a PE image (pe.h's
+  // AuthenticodeLayoutOf), what AppLocker's hash rules and catalogs name; "" when the file is
+  // not a PE or its layout is refused (then `authenticode_error` says why).
+  std::string authenticode_sha256;
+  std::string authenticode_error;
+  std::string error;  // "not found", "permission denied", "larger than N bytes" ...
 };
 
 class FileHasher {
@@ -24,13 +30,15 @@ class FileHasher {
   static Result<FileHasher> Create(uint64_t max_size);
 
   // Follows symlinks (a program path names what runs). Never fails: problems are `error`.
-  FileHashes Hash(const std::string& path);
+  // `authenticode`: also the Authenticode digest, in the same single read.
+  FileHashes Hash(const std::string& path, bool authenticode = false);
 
  private:
   FileHasher(platform::MultiDigest digest, uint64_t max_size);
-  Status Read(const std::string& path, FileHashes& out);
+  Status Read(const std::string& path, bool authenticode, FileHashes& out);
 
   platform::MultiDigest digest_;
+  std::optional<platform::MultiDigest> authenticode_;  // SHA-256 only; made on first use
   std::vector<uint8_t> buffer_;
   uint64_t max_size_;
 };

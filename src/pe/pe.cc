@@ -297,6 +297,58 @@ std::optional<uint64_t> RvaToFileOffset(const Image& image, uint64_t file_size, 
   return std::nullopt;
 }
 
+Result<AuthenticodeLayout> AuthenticodeLayoutOf(ByteSpan headers, uint64_t file_size) {
+  constexpr uint32_t kCertificateTableIndex = 4;
+  constexpr uint64_t kChecksumOffset = 64;  // in the optional header, PE32 and PE32+ alike
+  if (headers.size() > file_size) headers = headers.first(file_size);
+  OTGUARD_ASSIGN_OR_RETURN(uint64_t lfanew, ReadPeHeaderOffset(headers));
+  const uint64_t optional_at = lfanew + 4 + kFileHeaderSize;
+  const uint16_t declared_size = *ReadLe16(headers, lfanew + 4 + 16);
+  Image image;
+  OTGUARD_RETURN_IF_ERROR(ReadOptionalHeader(headers, optional_at, declared_size, image));
+  const uint64_t fixed = image.pe32_plus ? kOptionalFixedPe32Plus : kOptionalFixedPe32;
+  const uint64_t entry_at = optional_at + fixed + kCertificateTableIndex * 8;
+  if (image.number_of_rva_and_sizes <= kCertificateTableIndex ||
+      declared_size < fixed + (kCertificateTableIndex + 1) * 8) {
+    return Unexpected(InvalidArgument(
+        fmt::format("no Certificate Table entry in the data directory (NumberOfRvaAndSizes {}, "
+                    "SizeOfOptionalHeader {})",
+                    image.number_of_rva_and_sizes, declared_size)));
+  }
+  if (entry_at + 8 > headers.size()) {
+    return Unexpected(InvalidArgument(
+        fmt::format("the Certificate Table entry at {:#x} lies beyond the {} header bytes given",
+                    entry_at, headers.size())));
+  }
+  AuthenticodeLayout layout;
+  layout.checksum_offset = optional_at + kChecksumOffset;
+  layout.certificate_entry_offset = entry_at;
+  const uint64_t table_offset = *ReadLe32(headers, entry_at);
+  const uint64_t table_size = *ReadLe32(headers, entry_at + 4);
+  if (table_offset != 0 && table_size != 0) {
+    if (table_offset + table_size > file_size) {
+      return Unexpected(InvalidArgument(fmt::format(
+          "the certificate table [{:#x}, +{:#x}) ends beyond the end of the file ({} bytes)",
+          table_offset, table_size, file_size)));
+    }
+    if (table_offset < entry_at + 8) {
+      return Unexpected(InvalidArgument(
+          fmt::format("the certificate table at {:#x} overlaps the PE headers", table_offset)));
+    }
+    layout.certificate_table = FileRange{table_offset, table_size};
+  }
+  // The three holes are in ascending order: checksum < entry < table (checked above).
+  const FileRange holes[] = {{layout.checksum_offset, 4}, {entry_at, 8}, layout.certificate_table};
+  uint64_t at = 0;
+  for (const FileRange& hole : holes) {
+    if (hole.size == 0) continue;
+    if (hole.offset > at) layout.hashed.push_back({at, hole.offset - at});
+    at = hole.offset + hole.size;
+  }
+  if (file_size > at) layout.hashed.push_back({at, file_size - at});
+  return layout;
+}
+
 Result<Image> Parse(ByteSpan file) {
   OTGUARD_ASSIGN_OR_RETURN(Image image, ParseHeaders(file));
   PlaceSections(image, file.size());

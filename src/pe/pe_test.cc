@@ -301,6 +301,63 @@ TEST(PeParse, RvaToFileOffsetOutsideEverything) {
   EXPECT_EQ(RvaToFileOffset(*image, bytes.size(), 0x2004), 0x604u);
 }
 
+// ---- Authenticode layout -------------------------------------------------------------------
+
+TEST(AuthenticodeLayout, SkipsChecksumDirectoryEntryAndCertificateTable) {
+  for (bool plus : {false, true}) {
+    PeSpec spec;
+    spec.pe32_plus = plus;
+    auto bytes = BuildPe(spec);
+    const size_t opt = spec.lfanew + 24;
+    const size_t entry = opt + (plus ? 112 : 96) + 32;
+    // No signature: everything but the checksum and the directory entry.
+    auto layout = AuthenticodeLayoutOf(bytes, bytes.size());
+    ASSERT_TRUE(layout.has_value()) << layout.error().ToString();
+    EXPECT_EQ(layout->checksum_offset, opt + 64);
+    EXPECT_EQ(layout->certificate_entry_offset, entry);
+    EXPECT_EQ(layout->certificate_table, FileRange{});
+    std::vector<FileRange> want = {
+        {0, opt + 64}, {opt + 68, entry - opt - 68}, {entry + 8, bytes.size() - entry - 8}};
+    EXPECT_EQ(layout->hashed, want);
+    // A table of 0x80 bytes at 0x700, with 0x80 bytes of data after it (still hashed).
+    Put32(bytes, entry, 0x700);
+    Put32(bytes, entry + 4, 0x80);
+    bytes.resize(0x800);
+    layout = AuthenticodeLayoutOf(ByteSpan(bytes).first(0x400), bytes.size());
+    ASSERT_TRUE(layout.has_value()) << layout.error().ToString();
+    EXPECT_EQ(layout->certificate_table, (FileRange{0x700, 0x80}));
+    want.back() = {entry + 8, 0x700 - entry - 8};
+    want.push_back({0x780, 0x80});
+    EXPECT_EQ(layout->hashed, want);
+  }
+}
+
+TEST(AuthenticodeLayout, RefusesWhatCannotBeHashed) {
+  PeSpec spec;
+  auto bytes = BuildPe(spec);
+  const size_t opt = spec.lfanew + 24;
+  const size_t entry = opt + 96 + 32;
+  Put32(bytes, entry, 0x7F0);  // 0x7F0 + 0x20 > 0x800
+  Put32(bytes, entry + 4, 0x20);
+  auto layout = AuthenticodeLayoutOf(bytes, bytes.size());
+  ASSERT_FALSE(layout.has_value());
+  EXPECT_NE(layout.error().message().find("beyond the end of the file"), std::string::npos);
+  Put32(bytes, entry, 0x10);  // inside the headers
+  layout = AuthenticodeLayoutOf(bytes, bytes.size());
+  ASSERT_FALSE(layout.has_value());
+  EXPECT_NE(layout.error().message().find("overlaps the PE headers"), std::string::npos);
+  Put32(bytes, opt + 92, 4);  // NumberOfRvaAndSizes: no entry 4
+  layout = AuthenticodeLayoutOf(bytes, bytes.size());
+  ASSERT_FALSE(layout.has_value());
+  EXPECT_NE(layout.error().message().find("no Certificate Table entry"), std::string::npos);
+  // Headers cut at every length: a clear error, never a read outside the span.
+  auto good = BuildPe(spec);
+  for (size_t n = 0; n < entry + 8; ++n) {
+    EXPECT_FALSE(AuthenticodeLayoutOf(ByteSpan(good).first(n), good.size()).has_value()) << n;
+  }
+  EXPECT_TRUE(AuthenticodeLayoutOf(ByteSpan(good).first(entry + 8), good.size()).has_value());
+}
+
 // ---- real files ------------------------------------------------------------------------------
 
 std::vector<uint8_t> ReadFile(const fs::path& p) {

@@ -8,7 +8,9 @@ wrong, and no output file.
     allowlist_export_cli.py --otguard BIN --work DIR
 """
 import argparse
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,6 +72,50 @@ def expect(cond, what):
         problems.append(what)
 
 
+def station_facts(otguard, work):
+    """Exported on the station, a hash rule gets AppLocker's Authenticode hash from the file
+    itself: a real PE, signed here with a throw-away certificate so that osslsigncode, an
+    independent implementation, states the digest. --no-host-facts widens it to a path rule."""
+    source = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/notepad.exe"
+    if not os.path.exists(source):
+        expect(False, f"{source} (wine64) is missing: run scripts/install-deps.sh")
+        return
+    key, cert = os.path.join(work, "key.pem"), os.path.join(work, "cert.pem")
+    program = os.path.join(work, "opc.exe")
+    for argv in (["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                  "-keyout", key, "-out", cert, "-subj", "/CN=otguard test"],
+                 ["osslsigncode", "sign", "-certs", cert, "-key", key, "-h", "sha256", "-in",
+                  source, "-out", program]):
+        subprocess.run(argv, check=True, capture_output=True, timeout=60)
+    verify = subprocess.run(["osslsigncode", "verify", "-in", program], capture_output=True,
+                            text=True, timeout=60)
+    digest = re.search(r"Calculated message digest *: *([0-9A-Fa-f]{64})", verify.stdout)
+    expect(digest is not None, f"osslsigncode states the digest: {verify.stdout[-300:]}")
+    if digest is None:
+        return
+    data = open(program, "rb").read()
+    allowlist = checks.write(os.path.join(work, "station.toml"), f"""[allowlist]
+format = 1
+version = 1
+host = "es-01"
+
+[[process]]
+id = "p-5a1b2c3d4e5f"
+kind = "hash"
+path = "{program}"
+sha256 = ["{hashlib.sha256(data).hexdigest()}"]
+""")
+    r = run(otguard, "--format", "applocker", "--allowlist", allowlist)
+    want = (f'<FileHash Type="SHA256" Data="0x{digest.group(1).upper()}" '
+            f'SourceFileName="opc.exe" SourceFileLength="{len(data)}" />')
+    expect(r.returncode == 0 and want in r.stdout and "1 Authenticode hashes" in r.stderr,
+           f"on the station: a hash rule with the Authenticode digest ({r.stderr.strip()})")
+    r = run(otguard, "--format", "applocker", "--allowlist", allowlist, "--no-host-facts")
+    expect(r.returncode == 0 and "FileHashRule" not in r.stdout and "WIDENED" in r.stdout and
+           f'<FilePathCondition Path="{program}" />' in r.stdout,
+           "--no-host-facts: widened to a path rule, saying so")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--otguard", required=True)
@@ -116,6 +162,8 @@ def main():
             "S=TOKYO, C=JP")
     expect(r.returncode == 0 and 'PublisherName="O=YOKOGAWA ELECTRIC CORPORATION, '
            'L=MUSASHINO-SHI, S=TOKYO, C=JP"' in r.stdout, "--publisher gives a publisher rule")
+
+    station_facts(args.otguard, work)
 
     # Bad input: exit 2, a message naming what is wrong, no file.
     bad = checks.write(os.path.join(work, "bad.toml"), ALLOWLIST.replace('kind = "hash"',

@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "otguard/base/status.h"
 #include "otguard/host/allowlist.h"
@@ -61,12 +62,34 @@ class ExportTarget {
   virtual ~ExportTarget() = default;
   virtual std::string_view name() const = 0;         // "applocker", "nftables", ...
   virtual std::string_view description() const = 0;  // one line for --help
+  // Whether Export() uses ExportOptions::files / publishers (the Windows targets): then the
+  // caller on the station gathers them with CollectExportFacts first.
+  virtual bool uses_file_facts() const { return false; }
   // The whole output file. InvalidArgument naming the rule when a rule's value cannot be
   // written safely in the target's syntax (a quote or a line break in a path, a bad address),
   // or when the options ask for something dangerous (enforce without windows_defaults).
   virtual Result<std::string> Export(const Allowlist& allowlist,
                                      const ExportOptions& options) const = 0;
 };
+
+// The facts a Windows export needs, read from this host's files (run on the station the
+// allowlist was learned on; read-only, no lock):
+// - each hash rule with a path: the file there, when its SHA-256 is one the rule allows, gives
+//   its name, size, MD5 and Authenticode SHA-256 (options->files);
+// - each publisher+path rule whose signer options->publishers lacks (an operator's --publisher
+//   wins): the first file under its folder (at most `max_files_per_folder` looked at) with a
+//   trusted signature by that signer gives AppLocker's publisher name (platform/signer.h;
+//   Windows only: Linux has no Authenticode verification, the rule stays a path rule there).
+// Never fails: what cannot be read or does not match is in report->problems ("p-1a2b3c4d5e6f:
+// C:\opc\opc.exe: not found"), and that rule is exported widened, with a comment, as before.
+struct ExportFactsReport {
+  uint64_t files_hashed = 0;      // files read whole for hash rules
+  uint64_t hashes_found = 0;      // hash-rule hashes with their Authenticode digest
+  uint64_t publishers_found = 0;  // signers given their publisher name
+  std::vector<std::string> problems;
+};
+void CollectExportFacts(const Allowlist& allowlist, ExportOptions* options,
+                        ExportFactsReport* report, size_t max_files_per_folder = 2000);
 
 // Every built-in target, sorted by name (generated from src/host/allowlist_export/).
 std::span<const ExportTarget* const> ExportTargets();

@@ -65,6 +65,29 @@ bool LooksLikePe(ByteSpan file);
 // Thread-safe (no shared state).
 Result<Image> Parse(ByteSpan file);
 
+// What an Authenticode digest covers (Microsoft, "Windows Authenticode Portable Executable
+// Signature Format", 2008; the digest AppLocker's hash rules and security catalogs use): the
+// whole file except the optional header's CheckSum, the Certificate Table entry of the data
+// directory (index 4), and the attribute certificate table that entry points at (a file offset,
+// not an RVA). Data after the certificate table (the format wants the table last) stays hashed.
+struct FileRange {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  friend bool operator==(const FileRange&, const FileRange&) = default;
+};
+struct AuthenticodeLayout {
+  uint64_t checksum_offset = 0;           // 4 bytes
+  uint64_t certificate_entry_offset = 0;  // 8 bytes: VirtualAddress (a file offset) and Size
+  FileRange certificate_table;            // {0, 0} when the file carries no signature
+  std::vector<FileRange> hashed;          // ascending, disjoint; what the digest covers
+};
+
+// `headers` is the start of the file (at least through the data directory: the first 4 KiB
+// suffice for any linker's output); `file_size` the whole file's size. InvalidArgument when it
+// is not a PE, the directory has no Certificate Table entry (NumberOfRvaAndSizes < 5), or the
+// table it names lies outside the file or inside the headers. Thread-safe.
+Result<AuthenticodeLayout> AuthenticodeLayoutOf(ByteSpan headers, uint64_t file_size);
+
 // Maps an RVA to a file offset with ClamAV's rule (see pe.cc); nullopt when it maps outside
 // the file or into no section with raw data.
 std::optional<uint64_t> RvaToFileOffset(const Image& image, uint64_t file_size, uint32_t rva);

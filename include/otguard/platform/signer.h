@@ -20,7 +20,11 @@ enum class SignatureState {
 
 struct FileSignature {
   SignatureState state = SignatureState::kUnsigned;
-  std::string subject;          // the signer's common name ("Microsoft Windows"); "" when unsigned
+  std::string subject;  // the signer's common name ("Microsoft Windows"); "" when unsigned
+  // The signer as AppLocker's publisher rules name it: the certificate subject's O, L, S and C,
+  // in that order, upper-cased ("O=MICROSOFT CORPORATION, L=REDMOND, S=WASHINGTON, C=US", as
+  // Get-AppLockerFileInformation shows it); absent attributes are left out; "" when unsigned.
+  std::string publisher;
   std::string issuer;           // the issuing CA's common name
   std::string thumbprint_sha1;  // hex, of the signer's certificate
   bool catalog = false;         // the signature is in a security catalog, not in the file

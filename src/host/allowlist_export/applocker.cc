@@ -6,12 +6,13 @@
 // What AppLocker cannot take from the allowlist, and what is written instead:
 // - Its SHA256 is the Authenticode hash of the PE image, not the file's SHA-256 the allowlist
 //   keeps. A hash rule is written only for hashes whose Authenticode hash is in the options'
-//   file facts; otherwise the rule's path becomes a path rule (widened, with a comment), or
-//   without a path the rule is left out (with a comment).
+//   file facts (CollectExportFacts reads them on the station); otherwise the rule's path becomes a
+//   path rule (widened, with a comment), or without a path the rule is left out (with a comment).
 // - A rule cannot require a path AND a publisher: a path+signer rule becomes a path rule.
 // - A publisher is the certificate subject as "O=..., L=..., S=..., C=...", which the allowlist
 //   does not keep (it keeps the common name): a publisher+path rule becomes a publisher rule
-//   only for signers whose subject the options give, else a path rule on its folder.
+//   only for signers whose subject the options give (an operator's --publisher, or
+//   CollectExportFacts on a Windows station), else a path rule on its folder.
 #include <string>
 #include <vector>
 
@@ -259,6 +260,7 @@ void DefaultRules(std::string& out) {
 class AppLocker final : public ExportTarget {
  public:
   std::string_view name() const override { return kName; }
+  bool uses_file_facts() const override { return true; }
   std::string_view description() const override {
     return "AppLocker policy XML (Windows 7+): Exe rules, AuditOnly unless --enforce";
   }

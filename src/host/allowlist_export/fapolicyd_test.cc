@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "host/allowlist_export/testing/export_run.h"
 #include "host/allowlist_export/testing/sample_allowlist.h"
 #include "otguard/host/allowlist_export.h"
 
@@ -10,12 +11,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Export(const Allowlist& allowlist, const ExportOptions& options) {
-  auto target = FindExportTarget("fapolicyd");
-  EXPECT_TRUE(target.has_value());
-  auto out = (*target)->Export(allowlist, options);
-  EXPECT_TRUE(out.has_value()) << out.error().ToString();
-  return out.value_or("");
+std::string Export(const Allowlist& a, const ExportOptions& o) {
+  return export_test::RunExportOk("fapolicyd", a, o);
 }
 
 TEST(FapolicydExport, HashRulesMatchPathAndContent) {

@@ -207,6 +207,7 @@ Status DefaultEntries(std::string& out) {
 class Srp final : public ExportTarget {
  public:
   std::string_view name() const override { return kName; }
+  bool uses_file_facts() const override { return true; }
   std::string_view description() const override {
     return "Software Restriction Policies .reg file (Windows XP, editions without AppLocker)";
   }

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "host/allowlist_export/testing/export_run.h"
 #include "host/allowlist_export/testing/sample_allowlist.h"
 #include "otguard/host/allowlist_export.h"
 
@@ -12,12 +13,6 @@ using ::testing::Not;
 
 constexpr char kRoot[] =
     "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\Safer\\CodeIdentifiers";
-
-Result<std::string> Export(const Allowlist& allowlist, const ExportOptions& options) {
-  auto target = FindExportTarget("srp");
-  EXPECT_TRUE(target.has_value());
-  return (*target)->Export(allowlist, options);
-}
 
 // The file's UTF-16LE (after its byte-order mark) as UTF-8, for the assertions.
 std::string Utf8(const std::string& file) {
@@ -40,10 +35,11 @@ std::string Utf8(const std::string& file) {
   return out;
 }
 
-std::string ExportOk(const Allowlist& allowlist, const ExportOptions& options) {
-  auto out = Export(allowlist, options);
-  EXPECT_TRUE(out.has_value()) << out.error().ToString();
-  return Utf8(out.value_or(""));
+Result<std::string> Export(const Allowlist& a, const ExportOptions& o) {
+  return export_test::RunExport("srp", a, o);
+}
+std::string ExportOk(const Allowlist& a, const ExportOptions& o) {
+  return Utf8(export_test::RunExportOk("srp", a, o));
 }
 
 TEST(SrpExport, RegeditFileInUtf16WithCrlfLines) {

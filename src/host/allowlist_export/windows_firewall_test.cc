@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "host/allowlist_export/testing/export_run.h"
 #include "host/allowlist_export/testing/sample_allowlist.h"
 #include "otguard/host/allowlist_export.h"
 
@@ -10,16 +11,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-Result<std::string> Export(const Allowlist& allowlist, const ExportOptions& options) {
-  auto target = FindExportTarget("windows-firewall");
-  EXPECT_TRUE(target.has_value());
-  return (*target)->Export(allowlist, options);
+Result<std::string> Export(const Allowlist& a, const ExportOptions& o) {
+  return export_test::RunExport("windows-firewall", a, o);
 }
-
-std::string ExportOk(const Allowlist& allowlist, const ExportOptions& options) {
-  auto out = Export(allowlist, options);
-  EXPECT_TRUE(out.has_value()) << out.error().ToString();
-  return out.value_or("");
+std::string ExportOk(const Allowlist& a, const ExportOptions& o) {
+  return export_test::RunExportOk("windows-firewall", a, o);
 }
 
 TEST(WindowsFirewallExport, RulesKeepTheirProgram) {

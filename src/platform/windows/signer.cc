@@ -125,6 +125,23 @@ std::string NameOf(PCCERT_CONTEXT cert, DWORD flags) {
   return n > 1 ? win::WideToUtf8(name, n) : std::string();
 }
 
+// AppLocker's publisher name of a certificate (see signer.h).
+std::string PublisherName(PCCERT_CONTEXT cert) {
+  static const std::pair<const char*, const char*> kParts[] = {{"O", szOID_ORGANIZATION_NAME},
+                                                               {"L", szOID_LOCALITY_NAME},
+                                                               {"S", szOID_STATE_OR_PROVINCE_NAME},
+                                                               {"C", szOID_COUNTRY_NAME}};
+  std::string out;
+  for (const auto& [label, oid] : kParts) {
+    wchar_t value[256];
+    DWORD n = CertGetNameStringW(cert, CERT_NAME_ATTR_TYPE, 0, const_cast<char*>(oid), value, 256);
+    if (n <= 1) continue;
+    CharUpperBuffW(value, n - 1);
+    out += (out.empty() ? "" : ", ") + std::string(label) + "=" + win::WideToUtf8(value, n);
+  }
+  return out;
+}
+
 std::string Sha1Thumbprint(PCCERT_CONTEXT cert) {
   BYTE hash[20];
   DWORD size = sizeof(hash);
@@ -173,6 +190,7 @@ bool ChainEndsAtTrustedRoot(PCCERT_CONTEXT cert, HCERTSTORE message_store) {
 // Who signed a PKCS#7 message, and whether that signer's chain ends at a trusted root.
 struct SignerIdentity {
   std::string subject;
+  std::string publisher;
   std::string issuer;
   std::string thumbprint_sha1;
   bool chain_trusted = false;  // only computed when asked (it costs a chain build)
@@ -195,6 +213,7 @@ std::optional<SignerIdentity> IdentifySigner(const BYTE* der, size_t size, bool 
   if (cert != nullptr) {
     identity.emplace();
     identity->subject = NameOf(cert, 0);
+    identity->publisher = PublisherName(cert);
     identity->issuer = NameOf(cert, CERT_NAME_ISSUER_FLAG);
     identity->thumbprint_sha1 = Sha1Thumbprint(cert);
     identity->chain_trusted = check_chain && ChainEndsAtTrustedRoot(cert, store);
@@ -208,6 +227,7 @@ std::optional<SignerIdentity> IdentifySigner(const BYTE* der, size_t size, bool 
 // Fills the signer's names and, for a "trusted" verdict, applies the chain check.
 void ApplySigner(const SignerIdentity& signer, FileSignature* out) {
   out->subject = signer.subject;
+  out->publisher = signer.publisher;
   out->issuer = signer.issuer;
   out->thumbprint_sha1 = signer.thumbprint_sha1;
   if (out->state == SignatureState::kTrusted && !signer.chain_trusted) {

@@ -81,6 +81,7 @@ TEST(SignerTest, UnsignedExecutable) {
   ASSERT_TRUE(sig.has_value()) << sig.error().ToString();
   EXPECT_EQ(sig->state, SignatureState::kUnsigned);
   EXPECT_EQ(sig->subject, "");
+  EXPECT_EQ(sig->publisher, "");
   EXPECT_EQ(sig->thumbprint_sha1, "");
   EXPECT_FALSE(sig->catalog);  // no catalog of this prefix lists it
   EXPECT_EQ(sig->catalog_path, "");
@@ -166,6 +167,7 @@ TEST(SignerTest, SelfSignedExecutableIsUntrustedWithItsSigner) {
   ASSERT_TRUE(sig.has_value()) << sig.error().ToString();
   EXPECT_EQ(sig->state, SignatureState::kUntrusted) << SignatureStateName(sig->state);
   EXPECT_EQ(sig->subject, Env("OTGUARD_SIGNER_CN"));
+  EXPECT_EQ(sig->publisher, Env("OTGUARD_SIGNER_PUBLISHER"));
   EXPECT_EQ(sig->issuer, Env("OTGUARD_SIGNER_CN"));  // self-signed
   EXPECT_EQ(sig->thumbprint_sha1, Env("OTGUARD_SIGNER_SHA1"));
 }
@@ -209,6 +211,7 @@ class CatalogSignerTest : public testing::Test {
     EXPECT_TRUE(sig.catalog);
     EXPECT_EQ(sig.state, SignatureState::kUntrusted) << SignatureStateName(sig.state);
     EXPECT_EQ(sig.subject, Env("OTGUARD_SIGNER_CN"));
+    EXPECT_EQ(sig.publisher, Env("OTGUARD_SIGNER_PUBLISHER"));
     EXPECT_EQ(sig.issuer, Env("OTGUARD_SIGNER_CN"));
     EXPECT_EQ(sig.thumbprint_sha1, Env("OTGUARD_SIGNER_SHA1"));
     const std::string suffix = "\\" + win::WideToUtf8(base_name_);

@@ -17,6 +17,9 @@ import sys
 from wine_run import run_under_wine
 
 SIGNER_CN = "otguard test signer"
+# The rest of the subject, as AppLocker's publisher name shows it (O, L, S, C; upper-cased).
+SIGNER_REST = "/O=Otguard Test Works/L=Musashino-shi/ST=Tokyo/C=JP"
+SIGNER_PUBLISHER = "O=OTGUARD TEST WORKS, L=MUSASHINO-SHI, S=TOKYO, C=JP"
 IMAGE_SCN_CNT_CODE = 0x20
 
 
@@ -191,7 +194,8 @@ def main():
     signed = os.path.join(a.workdir, "signed.exe")
     tampered = os.path.join(a.workdir, "tampered.exe")
     tool("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-         "-days", "7", "-subj", "/CN=" + SIGNER_CN, "-addext", "extendedKeyUsage=codeSigning")
+         "-days", "7", "-subj", "/CN=" + SIGNER_CN + SIGNER_REST,
+         "-addext", "extendedKeyUsage=codeSigning")
     tool("osslsigncode", "sign", "-certs", cert, "-key", key, "-h", "sha256", "-in", a.unsigned,
          "-out", signed)
     fingerprint = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint",
@@ -221,7 +225,8 @@ def main():
                  cert, key, a.workdir)
 
     env = {"OTGUARD_SIGNED_EXE": signed, "OTGUARD_TAMPERED_EXE": tampered,
-           "OTGUARD_SIGNER_CN": SIGNER_CN, "OTGUARD_SIGNER_SHA1": sha1,
+           "OTGUARD_SIGNER_CN": SIGNER_CN,
+           "OTGUARD_SIGNER_PUBLISHER": SIGNER_PUBLISHER, "OTGUARD_SIGNER_SHA1": sha1,
            "OTGUARD_CATALOG": catalog, "OTGUARD_CATALOG_FLAT": listed_flat,
            "OTGUARD_CATALOG_PE": listed_pe, "OTGUARD_CATALOG_UNLISTED": unlisted}
     try:
