@@ -116,12 +116,11 @@ int RunReplay(const AllowlistArgs& args) {
   JsonLinesWriter out(stdout);
   for (const host::ReplayAlert& alert : replay.alerts) {
     if (args.json) {
-      host::Verdict verdict{false, "", alert.reason};
-      Status s = out.Write(
-          host::AllowlistViolationRecord(alert.observation, verdict, allowlist->host, "replay"));
+      Status s = out.Write(host::AllowlistViolationRecord(alert.observation, alert.verdict,
+                                                          allowlist->host, "replay"));
       if (!s.ok()) return Fail("allowlist replay", s);
     } else {
-      Print(stdout, alert.reason + "\n");
+      Print(stdout, alert.verdict.reason + "\n");
     }
   }
   std::fprintf(stderr, "replay: %llu observations, %llu not allowed, %zu distinct alerts\n",

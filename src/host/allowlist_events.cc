@@ -28,14 +28,8 @@ void SetTechnique(Json& r, std::string_view id) {
       {"technique", {{"id", Json::array({id})}, {"name", Json::array({IcsTechniqueName(id)})}}}};
 }
 
-// A program at a path a rule covers, whose content or signer the rule does not allow. The
-// matcher says so in the reason's first words (allowlist_match.cc) or names the rule.
-bool ProgramModified(const Verdict& verdict) {
-  return !verdict.rule_id.empty() || verdict.reason.starts_with("allowlisted program changed");
-}
-
 void ProcessFields(const ProcessObservation& p, const Verdict& verdict, Json& r) {
-  const bool modified = ProgramModified(verdict);
+  const bool modified = IsModifiedProgram(verdict.mismatch);
   r["event"]["category"] = Json::array({"process"});
   r["event"]["type"] = Json::array({"start"});
   r["rule"]["name"] = modified ? "allowlist.program.modified" : "allowlist.process.unknown";
@@ -96,7 +90,8 @@ Json AllowlistViolationRecord(const Observation& observation, const Verdict& ver
     ConnectionFields(*connection, r);
   }
   if (!verdict.rule_id.empty()) r["rule"]["id"] = verdict.rule_id;
-  r["otguard"]["allowlist"] = {{"mode", mode}, {"reason", verdict.reason}};
+  r["otguard"]["allowlist"] = {
+      {"mode", mode}, {"mismatch", MismatchName(verdict.mismatch)}, {"reason", verdict.reason}};
   if (connection != nullptr) {
     r["otguard"]["allowlist"]["direction"] = DirectionName(connection->direction);
   }

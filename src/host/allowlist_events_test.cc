@@ -22,7 +22,7 @@ ProcessObservation Miner() {
 }
 
 TEST(AllowlistEvents, UnknownProcess) {
-  Verdict v{false, "", "no rule for C:\\Windows\\dllhostex.exe"};
+  Verdict v{false, "", Mismatch::kNoRule, "no rule for C:\\Windows\\dllhostex.exe"};
   Json r = AllowlistViolationRecord(Miner(), v, "ops-station-03", "monitor");
   EXPECT_EQ(r["@timestamp"], "2026-12-05T06:37:19.123Z");
   EXPECT_EQ(r["event"]["kind"], "alert");
@@ -46,15 +46,20 @@ TEST(AllowlistEvents, UnknownProcess) {
   EXPECT_EQ(r["process"]["command_line"], Miner().command_line);
   EXPECT_EQ(r["user"]["name"], "NT AUTHORITY\\SYSTEM");
   EXPECT_EQ(r["otguard"]["allowlist"]["reason"], v.reason);
+  EXPECT_EQ(r["otguard"]["allowlist"]["mismatch"], "no-rule");
   EXPECT_EQ(r["otguard"]["allowlist"]["mode"], "monitor");
   EXPECT_FALSE(r.contains("threat"));
 }
 
-TEST(AllowlistEvents, ChangedProgramAsTheMatcherReportsIt) {
-  Verdict v{false, "", "allowlisted program changed: C:\\Windows\\dllhostex.exe (sha256 ...)"};
+// The rule name follows the structured mismatch, never the reason's wording.
+TEST(AllowlistEvents, RuleNameFollowsTheMismatchNotTheWording) {
+  Verdict v{false, "", Mismatch::kSignerChanged, "anything at all"};
   Json r = AllowlistViolationRecord(Miner(), v, "ops-station-03", "monitor");
   EXPECT_EQ(r["rule"]["name"], "allowlist.program.modified");
-  EXPECT_FALSE(r["rule"].contains("id"));
+  EXPECT_EQ(r["otguard"]["allowlist"]["mismatch"], "signer-changed");
+  v = {false, "", Mismatch::kSignerNotAllowed, "allowlisted program changed: (old wording)"};
+  r = AllowlistViolationRecord(Miner(), v, "ops-station-03", "monitor");
+  EXPECT_EQ(r["rule"]["name"], "allowlist.process.unknown");
 }
 
 // The real matcher's verdicts, so a change of its wording cannot silently turn a modified
@@ -74,6 +79,7 @@ TEST(AllowlistEvents, TheMatchersVerdictsGiveTheRightRuleName) {
   ASSERT_FALSE(v.allowed);
   EXPECT_EQ(AllowlistViolationRecord(changed, v, "h", "monitor")["rule"]["name"],
             "allowlist.program.modified");
+  EXPECT_EQ(AllowlistViolationRecord(changed, v, "h", "monitor")["rule"]["id"], rule.id);
   ProcessObservation unknown = Miner();
   unknown.executable = "C:\\Windows\\Temp\\x.exe";
   v = matcher->Check(unknown);
@@ -83,7 +89,8 @@ TEST(AllowlistEvents, TheMatchersVerdictsGiveTheRightRuleName) {
 }
 
 TEST(AllowlistEvents, ModifiedProgramNamesTheRuleAndMasquerading) {
-  Verdict v{false, "p-0123456789ab", "sha256 cccc... is not one of the 2 hashes of p-0123456789ab"};
+  Verdict v{false, "p-0123456789ab", Mismatch::kContentChanged,
+            "sha256 cccc... is not one of the 2 hashes of p-0123456789ab"};
   Json r = AllowlistViolationRecord(Miner(), v, "ops-station-03", "enforce");
   EXPECT_EQ(r["rule"]["name"], "allowlist.program.modified");
   EXPECT_EQ(r["rule"]["id"], "p-0123456789ab");
@@ -109,7 +116,7 @@ ConnectionObservation Connection(Direction d) {
 }
 
 TEST(AllowlistEvents, UnknownOutboundConnectionGoesFromHereToThere) {
-  Json r = AllowlistViolationRecord(Connection(Direction::kOutbound), {false, "", "no rule"},
+  Json r = AllowlistViolationRecord(Connection(Direction::kOutbound), {false, "", Mismatch::kUnknownService, "no rule"},
                                     "ops-station-03", "monitor");
   EXPECT_EQ(r["rule"]["name"], "allowlist.network.unknown");
   EXPECT_EQ(r["event"]["category"], Json::array({"network"}));
@@ -121,6 +128,7 @@ TEST(AllowlistEvents, UnknownOutboundConnectionGoesFromHereToThere) {
   EXPECT_EQ(r["network"]["transport"], "tcp");
   EXPECT_EQ(r["network"]["direction"], "outbound");
   EXPECT_EQ(r["otguard"]["allowlist"]["direction"], "outbound");
+  EXPECT_EQ(r["otguard"]["allowlist"]["mismatch"], "unknown-service");
   EXPECT_EQ(r["process"]["executable"], "C:\\Windows\\dllhostex.exe");
 }
 

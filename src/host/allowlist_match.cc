@@ -65,7 +65,7 @@ struct AllowlistMatcher::Impl {
   bool any_process_rules = false;  // hand-written rules for every process or every port:
   bool any_port_rules = false;     // looked up only when there are some
 
-  Verdict Allow(const std::string& id) const { return Verdict{true, id, ""}; }
+  Verdict Allow(const std::string& id) const { return Verdict{true, id, Mismatch::kNone, ""}; }
 
   std::optional<Verdict> FindProcess(const ProcessObservation& p,
                                      const std::optional<std::string>& path) const {
@@ -103,35 +103,48 @@ struct AllowlistMatcher::Impl {
   }
 
   // What a plant engineer needs to read: which program, and what about it is not allowed.
-  std::string ProcessReason(const ProcessObservation& p,
-                            const std::optional<std::string>& path) const {
+  // The rule a modified program was allowed by is named in the verdict.
+  Verdict ProcessMismatch(const ProcessObservation& p,
+                          const std::optional<std::string>& path) const {
     std::string what = p.executable + " (sha256 " + internal::ShortHash(p.sha256) + ", " +
                        SignerText(p.signer) +
                        (p.package.empty() ? std::string() : ", package " + p.package) + ")";
     if (!path) {
-      return "program not allowlisted: " + what +
-             ": its path has a '..' segment, which no path rule matches";
+      return Deny(Mismatch::kUnmatchablePath,
+                  "program not allowlisted: " + what +
+                      ": its path has a '..' segment, which no path rule matches");
     }
     if (auto it = by_path.find(*path); it != by_path.end()) {
       const ProcessRule& rule = list.processes[it->second.front()];
       if (rule.kind == ProcessRuleKind::kPathSigner) {
-        return "allowlisted program changed: " + what + ": rule " + rule.id +
-               " allows this path only signed by '" + rule.signer + "'";
+        return Deny(Mismatch::kSignerChanged, "allowlisted program changed: " + what + ": rule " +
+                                                  rule.id + " allows this path only signed by '" +
+                                                  rule.signer + "'",
+                    rule.id);
       }
       std::string known = rule.sha256.size() == 1
                               ? std::string("the one")
                               : "one of the " + std::to_string(rule.sha256.size());
-      return "allowlisted program changed: " + what + ": its content is not " + known +
-             " known for this path (rule " + rule.id + ")";
+      return Deny(Mismatch::kContentChanged,
+                  "allowlisted program changed: " + what + ": its content is not " + known +
+                      " known for this path (rule " + rule.id + ")",
+                  rule.id);
     }
     for (const auto& [folder, i] : folders) {
       if (path->starts_with(folder)) {
         const ProcessRule& rule = list.processes[i];
-        return "program not allowlisted: " + what + ": files under " + rule.path +
-               " are allowed only signed by '" + rule.signer + "' (rule " + rule.id + ")";
+        return Deny(Mismatch::kSignerNotAllowed,
+                    "program not allowlisted: " + what + ": files under " + rule.path +
+                        " are allowed only signed by '" + rule.signer + "' (rule " + rule.id +
+                        ")");
       }
     }
-    return "program not allowlisted: " + what + ": no rule allows this program";
+    return Deny(Mismatch::kNoRule,
+                "program not allowlisted: " + what + ": no rule allows this program");
+  }
+
+  static Verdict Deny(Mismatch mismatch, std::string reason, std::string rule_id = "") {
+    return Verdict{false, std::move(rule_id), mismatch, std::move(reason)};
   }
 
   std::optional<Verdict> FindConnection(const std::string& exe, const std::string& protocol,
@@ -154,8 +167,8 @@ struct AllowlistMatcher::Impl {
     return std::nullopt;
   }
 
-  std::string ConnectionReason(const ConnectionObservation& c, const std::string& exe,
-                               const std::string& protocol, uint16_t port) const {
+  Verdict ConnectionMismatch(const ConnectionObservation& c, const std::string& exe,
+                             const std::string& protocol, uint16_t port) const {
     std::string who = c.executable.empty() ? std::string("an unknown process") : c.executable;
     std::string what;
     switch (c.direction) {
@@ -172,8 +185,10 @@ struct AllowlistMatcher::Impl {
         break;
     }
     std::string why;
+    Mismatch mismatch = Mismatch::kNoRule;
     auto it = network.find(ServiceKey(exe, protocol, c.direction, port));
     if (it != network.end()) {
+      mismatch = Mismatch::kUnknownPeer;
       why = "it may talk on this port only with ";
       for (size_t i = 0; i < it->second.size() && i < 5; ++i) {
         why += (i ? ", " : "") + it->second[i].text;
@@ -185,14 +200,37 @@ struct AllowlistMatcher::Impl {
                                                               : "connect";
       why = "no rule lets this process " + std::string(verb) + " on " + protocol + " port " +
             std::to_string(port);
+      mismatch = Mismatch::kUnknownService;
     } else {
       why = "no network rule for this process";
     }
-    return "connection not allowlisted: " + what + ": " + why;
+    return Deny(mismatch, "connection not allowlisted: " + what + ": " + why);
   }
 
   static inline const std::string kAnyProcess;
 };
+
+const char* MismatchName(Mismatch m) {
+  switch (m) {
+    case Mismatch::kNone:
+      return "none";
+    case Mismatch::kNoRule:
+      return "no-rule";
+    case Mismatch::kContentChanged:
+      return "content-changed";
+    case Mismatch::kSignerChanged:
+      return "signer-changed";
+    case Mismatch::kSignerNotAllowed:
+      return "signer-not-allowed";
+    case Mismatch::kUnmatchablePath:
+      return "unmatchable-path";
+    case Mismatch::kUnknownService:
+      return "unknown-service";
+    case Mismatch::kUnknownPeer:
+      return "unknown-peer";
+  }
+  return "unknown";
+}
 
 Result<AllowlistMatcher> AllowlistMatcher::Build(const Allowlist& allowlist) {
   auto impl = std::make_shared<Impl>();
@@ -273,10 +311,9 @@ Verdict AllowlistMatcher::Check(const ProcessObservation& process) const {
   if (impl_) {
     if (std::optional<Verdict> v = impl_->FindProcess(process, path)) return *v;
   }
-  Verdict verdict;
-  verdict.reason = impl_ ? impl_->ProcessReason(process, path)
-                         : "program not allowlisted: " + process.executable + ": empty allowlist";
-  return verdict;
+  if (impl_) return impl_->ProcessMismatch(process, path);
+  return Impl::Deny(Mismatch::kNoRule,
+                    "program not allowlisted: " + process.executable + ": empty allowlist");
 }
 
 Verdict AllowlistMatcher::Check(const ConnectionObservation& connection) const {
@@ -291,13 +328,9 @@ Verdict AllowlistMatcher::Check(const ConnectionObservation& connection) const {
             impl_->FindConnection(exe, protocol, connection.direction, port, address)) {
       return *v;
     }
-    Verdict verdict;
-    verdict.reason = impl_->ConnectionReason(connection, exe, protocol, port);
-    return verdict;
+    return impl_->ConnectionMismatch(connection, exe, protocol, port);
   }
-  Verdict verdict;
-  verdict.reason = "connection not allowlisted: empty allowlist";
-  return verdict;
+  return Impl::Deny(Mismatch::kNoRule, "connection not allowlisted: empty allowlist");
 }
 
 }  // namespace otguard::host

@@ -106,6 +106,10 @@ TEST(AllowlistMatcher, HashRuleMatchesItsPathAndContentsOnly) {
   EXPECT_FALSE(other_content.allowed);
   EXPECT_NE(other_content.reason.find("C:\\Tools\\report.exe"), std::string::npos);
   EXPECT_NE(other_content.reason.find("content"), std::string::npos) << other_content.reason;
+  EXPECT_EQ(other_content.mismatch, Mismatch::kContentChanged);
+  EXPECT_EQ(other_content.rule_id, "p-hash");  // the rule the program was allowed by
+  EXPECT_TRUE(IsModifiedProgram(other_content.mismatch));
+  EXPECT_EQ(m.Check(Proc("C:\\Tools\\report.exe", Sha('2'))).mismatch, Mismatch::kNone);
   EXPECT_FALSE(m.Check(Proc("C:\\Temp\\report.exe", Sha('1'))).allowed);  // moved elsewhere
   EXPECT_EQ(m.Check(Proc("/anywhere/x", Sha('9'))).rule_id, "p-anywhere");
 }
@@ -118,6 +122,8 @@ TEST(AllowlistMatcher, PathSignerNeedsTheSameSigner) {
   EXPECT_FALSE(unsigned_file.allowed);
   EXPECT_NE(unsigned_file.reason.find("unsigned"), std::string::npos) << unsigned_file.reason;
   EXPECT_NE(unsigned_file.reason.find("Microsoft Windows"), std::string::npos);
+  EXPECT_EQ(unsigned_file.mismatch, Mismatch::kSignerChanged);
+  EXPECT_STREQ(MismatchName(unsigned_file.mismatch), "signer-changed");
   EXPECT_FALSE(m.Check(Proc(svchost, Sha('b'), "Microsoft Windows (evil)")).allowed);
 }
 
@@ -135,6 +141,8 @@ TEST(AllowlistMatcher, PublisherPathMatchesUnderItsFolderWithItsSigner) {
   Verdict other = m.Check(Proc("C:\\Program Files\\Vendor\\Product\\a.exe", Sha('x'), "Evil"));
   EXPECT_FALSE(other.allowed);
   EXPECT_NE(other.reason.find("Vendor Ltd"), std::string::npos) << other.reason;
+  EXPECT_EQ(other.mismatch, Mismatch::kSignerNotAllowed);
+  EXPECT_FALSE(IsModifiedProgram(other.mismatch));  // a new file, not a replaced one
   EXPECT_FALSE(m.Check(Proc("C:\\Program Files\\Vendor\\Product\\a.exe", Sha('x'))).allowed);
   EXPECT_FALSE(
       m.Check(Proc("C:\\Program Files\\Vendor\\ProductX\\a.exe", Sha('x'), "Vendor Ltd")).allowed);
@@ -149,6 +157,7 @@ TEST(AllowlistMatcher, RefusesDotDotSegmentsForPathRules) {
     Verdict v = m.Check(Proc(path, Sha('x'), "Vendor Ltd"));
     EXPECT_FALSE(v.allowed) << path;
     EXPECT_NE(v.reason.find(".."), std::string::npos) << v.reason;
+    EXPECT_EQ(v.mismatch, Mismatch::kUnmatchablePath) << path;
   }
   EXPECT_FALSE(m.Check(Proc("/opt/plant/bin/../bin/run.sh", Sha('x'))).allowed);
   // "." segments and doubled separators are harmless and normalised.
@@ -173,6 +182,8 @@ TEST(AllowlistMatcher, UnknownProgramReasonNamesIt) {
   EXPECT_FALSE(v.allowed);
   EXPECT_NE(v.reason.find("C:\\Windows\\NetworkDistribution\\svchost.exe"), std::string::npos);
   EXPECT_NE(v.reason.find("mmmmmmmmmmmm"), std::string::npos) << v.reason;
+  EXPECT_EQ(v.mismatch, Mismatch::kNoRule);
+  EXPECT_EQ(v.rule_id, "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,12 +229,15 @@ TEST(AllowlistMatcher, ConnectionReasonsSayWhatWasNotAllowed) {
   Verdict peer = m.Check(Conn("C:\\OPC\\modbus.exe", Direction::kOutbound, "10.10.9.7", 502));
   EXPECT_NE(peer.reason.find("10.10.9.7"), std::string::npos) << peer.reason;
   EXPECT_NE(peer.reason.find("10.10.1.0/26"), std::string::npos) << peer.reason;
+  EXPECT_EQ(peer.mismatch, Mismatch::kUnknownPeer);
   Verdict port = m.Check(Conn("C:\\OPC\\modbus.exe", Direction::kOutbound, "45.76.1.2", 45560));
   EXPECT_NE(port.reason.find("45560"), std::string::npos) << port.reason;
+  EXPECT_EQ(port.mismatch, Mismatch::kUnknownService);
   Verdict listen =
       m.Check(Conn("C:\\Windows\\System32\\svchost.exe", Direction::kListen, "", 26931));
   EXPECT_NE(listen.reason.find("listens on tcp port 26931"), std::string::npos) << listen.reason;
   EXPECT_NE(listen.reason.find("no network rule"), std::string::npos) << listen.reason;
+  EXPECT_EQ(listen.mismatch, Mismatch::kNoRule);
 }
 
 TEST(AllowlistMatcher, HandWrittenRulesForAnyProcessOrAnyPort) {
@@ -268,7 +282,7 @@ TEST(AllowlistReplay, AlertsFirstOfEachItemInTimeOrderAndCountsAll) {
   ASSERT_EQ(r.alerts.size(), 2u);
   EXPECT_TRUE(std::holds_alternative<ConnectionObservation>(r.alerts[0].observation));
   EXPECT_TRUE(std::holds_alternative<ProcessObservation>(r.alerts[1].observation));
-  EXPECT_FALSE(r.alerts[1].reason.empty());
+  EXPECT_FALSE(r.alerts[1].verdict.reason.empty());
 }
 
 TEST(AllowlistDiff, AddedRemovedAndChangedRules) {

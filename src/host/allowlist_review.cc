@@ -83,7 +83,7 @@ void Replayer::Add(const Observation& o) {
   Verdict v = std::visit([this](const auto& x) { return matcher_.Check(x); }, o);
   if (v.allowed) return;
   ++report_.alerts_total;
-  if (alerted_keys_.insert(ItemKey(o)).second) report_.alerts.push_back({o, std::move(v.reason)});
+  if (alerted_keys_.insert(ItemKey(o)).second) report_.alerts.push_back({o, std::move(v)});
 }
 
 ReplayReport Replayer::Finish() && {

@@ -112,7 +112,7 @@ TEST(AllowlistStation, ReplayingTheHistoryAlertsOnlyUncoveredTransients) {
   }
   EXPECT_EQ(alerted, expected);
   EXPECT_EQ(r.alerts_total, 5u);  // DismHost.exe ran twice
-  for (const ReplayAlert& a : r.alerts) EXPECT_FALSE(a.reason.empty());
+  for (const ReplayAlert& a : r.alerts) EXPECT_FALSE(a.verdict.reason.empty());
 }
 
 TEST(AllowlistStation, EveryInjectedAnomalyIsAlerted) {

@@ -283,10 +283,29 @@ Result<Allowlist> LoadAllowlistFile(const std::string& path);
 // ---------------------------------------------------------------------------------------------
 // Checking.
 
+// Why an observation is not allowed, for programs that act on it (the alert's rule name, a
+// console's filter); `Verdict::reason` says the same for people.
+enum class Mismatch {
+  kNone,              // allowed
+  kNoRule,            // no rule names this program, or this process's network activity
+  kContentChanged,    // a rule names this path, but not this content: a modified program
+  kSignerChanged,     // a path+signer rule names this path, but not this signer
+  kSignerNotAllowed,  // under a publisher rule's folder, but not signed by its publisher
+  kUnmatchablePath,   // the path has a ".." segment, which no path rule matches
+  kUnknownService,    // the process has network rules, none for this protocol/port/direction
+  kUnknownPeer,       // a rule allows this service, but not with this peer
+};
+const char* MismatchName(Mismatch m);  // "no-rule", "content-changed", ...
+// kContentChanged and kSignerChanged: an allowlisted program was replaced.
+inline bool IsModifiedProgram(Mismatch m) {
+  return m == Mismatch::kContentChanged || m == Mismatch::kSignerChanged;
+}
+
 struct Verdict {
   bool allowed = false;
   std::string rule_id;  // the rule that allows it
-  std::string reason;   // when not allowed: "no rule for /tmp/x (sha256 ab12...)", ...
+  Mismatch mismatch = Mismatch::kNone;  // when not allowed: why, for programs
+  std::string reason;  // when not allowed, for people: "program not allowlisted: /tmp/x ..."
 };
 
 class AllowlistMatcher {
@@ -312,7 +331,7 @@ std::string FormatDiff(const AllowlistDiff& diff);  // "+ process p-... hash /us
 
 struct ReplayAlert {
   Observation observation;
-  std::string reason;
+  Verdict verdict;  // not allowed: its mismatch and reason
 };
 struct ReplayReport {
   uint64_t observations = 0;
