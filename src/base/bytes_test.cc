@@ -23,3 +23,29 @@ TEST(MulHigh64Test, PortableFormMatchesTheWideProduct) {
 
 }  // namespace
 }  // namespace otguard
+
+// ---- suggest.h (kept here: one test binary for base) ----
+#include "otguard/base/suggest.h"
+
+namespace otguard {
+namespace {
+
+TEST(Suggest, EditDistance) {
+  EXPECT_EQ(EditDistance("", ""), 0u);
+  EXPECT_EQ(EditDistance("path", "path"), 0u);
+  EXPECT_EQ(EditDistance("paht", "path"), 2u);  // a swap is two edits
+  EXPECT_EQ(EditDistance("pth", "path"), 1u);
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+}
+
+TEST(Suggest, ClosestWordWithinTheDistanceOnly) {
+  const std::string_view known[] = {"path", "sha256", "signer"};
+  EXPECT_EQ(ClosestWord("paht", known), "path");
+  EXPECT_EQ(ClosestWord("singer", known), "signer");
+  EXPECT_EQ(ClosestWord("colour", known), "");
+  EXPECT_EQ(ClosestWord(std::string(65, 'p'), known), "");
+  EXPECT_EQ(ClosestWord("sha265", known, 1), "");
+}
+
+}  // namespace
+}  // namespace otguard

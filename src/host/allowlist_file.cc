@@ -1,7 +1,5 @@
-// The allowlist file, TOML (docs/allowlist.md "The allowlist file"): read with strict checks,
-// because a person approves it and a typo must not silently allow or forbid something; written
-// in one stable form (rules sorted by id, keys in a fixed order), so two versions diff line by
-// line and Parse(Format(x)) == x.
+// The allowlist file, TOML (docs/allowlist.md "The allowlist file"), read with strict checks,
+// because a person approves it and a typo must not silently allow or forbid something.
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -16,60 +14,15 @@
 #include "otguard/base/ip_text.h"
 #include "otguard/host/allowlist.h"
 
-// Everything but the public functions at the end is in allowlist_internal: TomlReader and
-// TomlQuote serve the proposal file and the merge policy too (host/allowlist_toml.h).
+// The reader; the TOML helpers it shares with the proposal file and the merge policy are in
+// allowlist_toml.cc, the writer in allowlist_file_write.cc.
 namespace otguard::host::allowlist_internal {
-
-constexpr int64_t kFormat = 1;
-constexpr size_t kMaxFileBytes = 16u << 20;
-constexpr size_t kMaxRules = 100000;
-constexpr size_t kMaxTextBytes = 32 * 1024;
 
 constexpr std::string_view kProcessKeys[] = {"id",     "kind",    "path",   "sha256",
                                              "signer", "package", "comment"};
 constexpr std::string_view kChangeKeys[] = {"version", "time", "by", "what"};
 constexpr std::string_view kNetworkKeys[] = {"id",     "process", "protocol", "direction",
                                              "remote", "port",    "comment"};
-
-// The keys each process rule kind uses besides id, kind and comment, and which it needs.
-struct KindKeys {
-  ProcessRuleKind kind;
-  std::vector<std::string_view> required;
-  std::vector<std::string_view> optional;
-};
-const KindKeys kKindKeys[] = {
-    {ProcessRuleKind::kHash, {"sha256"}, {"path"}},
-    {ProcessRuleKind::kPath, {"path"}, {}},
-    {ProcessRuleKind::kPathSigner, {"path", "signer"}, {}},
-    {ProcessRuleKind::kPublisherPath, {"path", "signer"}, {}},
-    {ProcessRuleKind::kPackage, {"package"}, {}},
-};
-
-const KindKeys& KeysOf(ProcessRuleKind kind) {
-  for (const KindKeys& k : kKindKeys) {
-    if (k.kind == kind) return k;
-  }
-  return kKindKeys[0];
-}
-
-bool Contains(const std::vector<std::string_view>& keys, std::string_view key) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
-}
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 bool IsAbsolutePath(std::string_view p) {
   if (p.starts_with('/') || p.starts_with("\\\\")) return true;  // POSIX, UNC
@@ -104,41 +57,6 @@ class AllowlistReader : public TomlReader {
   bool proposal_;
 };
 
-Status TomlReader::Error(const toml::node& node, std::string_view key,
-                         std::string_view what) const {
-  return InvalidArgument(origin_ + ": " + std::string(key) + ": " + std::string(what) + " (line " +
-                         std::to_string(node.source().begin.line) + ")");
-}
-
-Result<std::string> TomlReader::Text(const toml::node& node, const std::string& key) const {
-  const auto* s = node.as_string();
-  if (s == nullptr) return Unexpected(Error(node, key, "must be a string"));
-  const std::string& v = s->get();
-  if (v.size() > kMaxTextBytes) return Unexpected(Error(node, key, "longer than 32 KiB"));
-  if (HasControlCharacter(v)) {
-    return Unexpected(Error(node, key, "has a control character (a line break?)"));
-  }
-  return v;
-}
-
-Result<int64_t> TomlReader::Integer(const toml::node& node, const std::string& key, int64_t min,
-                                    int64_t max) const {
-  auto v = node.value_exact<int64_t>();
-  std::string range = std::to_string(min) + ".." + std::to_string(max);
-  if (!v) return Unexpected(Error(node, key, "must be an integer " + range));
-  if (*v < min || *v > max) {
-    return Unexpected(Error(node, key, std::to_string(*v) + " is out of range " + range));
-  }
-  return *v;
-}
-
-Result<EventTime> TomlReader::Time(const toml::node& node, const std::string& key) const {
-  OTGUARD_ASSIGN_OR_RETURN(std::string text, Text(node, key));
-  auto time = EventTime::ParseRfc3339(text);
-  if (!time) return Unexpected(Error(node, key, time.error().message()));
-  return *time;
-}
-
 Status AllowlistReader::ReadHeader(const toml::node& node, Allowlist* out) const {
   const toml::table* table = node.as_table();
   if (table == nullptr) return Error(node, "allowlist", "must be a table: [allowlist]");
@@ -147,7 +65,7 @@ Status AllowlistReader::ReadHeader(const toml::node& node, Allowlist* out) const
     const std::string key = "allowlist." + std::string(k.str());
     if (k.str() == "format") {
       OTGUARD_ASSIGN_OR_RETURN(int64_t format, Integer(value, key, 1, INT64_MAX));
-      if (format != kFormat) {
+      if (format != kAllowlistFormat) {
         return Error(value, key,
                      "format " + std::to_string(format) + " is newer than this otguard reads (1)");
       }
@@ -358,19 +276,6 @@ Status AllowlistReader::ReadChange(const toml::table& table, const std::string& 
   return Status::Ok();
 }
 
-Result<const toml::array*> TomlReader::Tables(const toml::table& doc, std::string_view key) const {
-  const toml::node* node = doc.get(key);
-  if (node == nullptr) return nullptr;
-  const toml::array* array = node->as_array();
-  if (array == nullptr || !array->is_array_of_tables()) {
-    return Unexpected(Error(*node, key, "must be [[" + std::string(key) + "]] tables"));
-  }
-  if (array->size() > kMaxRules) {
-    return Unexpected(Error(*node, key, "more than " + std::to_string(kMaxRules) + " entries"));
-  }
-  return array;
-}
-
 Result<Allowlist> AllowlistReader::Read(const toml::table& doc) {
   Allowlist out;
   for (auto&& [k, value] : doc) {
@@ -444,101 +349,6 @@ Result<Allowlist> AllowlistReader::Read(const toml::table& doc) {
   return out;
 }
 
-// --- writer ---
-
-// Windows paths read as written: a literal string where no escape is needed.
-std::string TomlQuote(std::string_view s) {
-  const bool plain = !HasControlCharacter(s) && s.find('\'') == std::string_view::npos;
-  if (plain && s.find_first_of("\\\"") != std::string_view::npos) {
-    return "'" + std::string(s) + "'";
-  }
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-void WriteProcess(const ProcessRule& r, std::ostringstream& out) {
-  out << "\n[[process]]\n";
-  out << "id = " << TomlQuote(r.id) << "\n";
-  out << "kind = " << TomlQuote(ProcessRuleKindName(r.kind)) << "\n";
-  const KindKeys& uses = KeysOf(r.kind);
-  auto used = [&](std::string_view key) {
-    return Contains(uses.required, key) || Contains(uses.optional, key);
-  };
-  if (used("path") && !r.path.empty()) out << "path = " << TomlQuote(r.path) << "\n";
-  if (used("sha256")) {
-    std::vector<std::string> hashes = r.sha256;
-    std::sort(hashes.begin(), hashes.end());
-    out << "sha256 = [";
-    for (size_t i = 0; i < hashes.size(); ++i) {
-      out << (hashes.size() > 1 ? "\n  " : "") << TomlQuote(hashes[i])
-          << (hashes.size() > 1 ? "," : "");
-    }
-    out << (hashes.size() > 1 ? "\n]\n" : "]\n");
-  }
-  if (used("signer")) out << "signer = " << TomlQuote(r.signer) << "\n";
-  if (used("package")) out << "package = " << TomlQuote(r.package) << "\n";
-  if (!r.comment.empty()) out << "comment = " << TomlQuote(r.comment) << "\n";
-}
-
-void WriteNetwork(const NetworkRule& r, std::ostringstream& out) {
-  out << "\n[[network]]\n";
-  out << "id = " << TomlQuote(r.id) << "\n";
-  if (!r.executable.empty()) out << "process = " << TomlQuote(r.executable) << "\n";
-  out << "protocol = " << TomlQuote(r.protocol) << "\n";
-  out << "direction = " << TomlQuote(DirectionName(r.direction)) << "\n";
-  out << "remote = " << TomlQuote(r.remote.empty() ? "any" : r.remote) << "\n";
-  out << "port = " << r.port << "\n";
-  if (!r.comment.empty()) out << "comment = " << TomlQuote(r.comment) << "\n";
-}
-
-void WriteChange(const AllowlistChange& c, std::ostringstream& out) {
-  out << "\n[[change]]\n";
-  out << "version = " << c.version << "\n";
-  out << "time = " << TomlQuote(TimeText(c.time)) << "\n";
-  out << "by = " << TomlQuote(c.by) << "\n";
-  out << "what = " << TomlQuote(c.what) << "\n";
-}
-
-std::string UnknownKeyText(std::string_view key, std::initializer_list<std::string_view> known) {
-  std::string text = "unknown key '" + std::string(key.substr(0, 64)) + "'";
-  std::string_view best;
-  size_t best_distance = 3;
-  for (std::string_view k : known) {
-    size_t d = key.size() > 64 ? best_distance : EditDistance(key, k);
-    if (d < best_distance) best = k, best_distance = d;
-  }
-  return best.empty() ? text : text + " (did you mean '" + std::string(best) + "'?)";
-}
-
-Result<toml::table> ParseTomlDocument(std::string_view text, std::string_view origin) {
-  const std::string name(origin);
-  if (text.size() > kMaxFileBytes)
-    return Unexpected(InvalidArgument(name + ": larger than 16 MiB"));
-  try {
-    return toml::parse(text, name);
-  } catch (const toml::parse_error& e) {
-    return Unexpected(InvalidArgument(name + ":" + std::to_string(e.source().begin.line) + ":" +
-                                      std::to_string(e.source().begin.column) + ": " +
-                                      std::string(e.description())));
-  }
-}
-
 Result<Allowlist> ReadAllowlistDocument(const toml::table& doc, std::string_view origin,
                                         bool proposal) {
   return AllowlistReader(origin, proposal).Read(doc);
@@ -553,28 +363,6 @@ using namespace allowlist_internal;
 Result<Allowlist> ParseAllowlist(std::string_view toml, std::string_view origin) {
   OTGUARD_ASSIGN_OR_RETURN(toml::table doc, ParseTomlDocument(toml, origin));
   return ReadAllowlistDocument(doc, origin, /*proposal=*/true);
-}
-
-std::string FormatAllowlist(const Allowlist& allowlist) {
-  std::vector<const ProcessRule*> processes;
-  for (const ProcessRule& r : allowlist.processes) processes.push_back(&r);
-  std::stable_sort(processes.begin(), processes.end(),
-                   [](const ProcessRule* a, const ProcessRule* b) { return a->id < b->id; });
-  std::vector<const NetworkRule*> network;
-  for (const NetworkRule& r : allowlist.network) network.push_back(&r);
-  std::stable_sort(network.begin(), network.end(),
-                   [](const NetworkRule* a, const NetworkRule* b) { return a->id < b->id; });
-  std::ostringstream out;
-  out << "# otguard allowlist (docs/allowlist.md). Rules are sorted by id; earlier approved\n"
-         "# versions are kept beside this file as <file>.v<N>.\n";
-  out << "[allowlist]\n";
-  out << "format = " << kFormat << "\n";
-  out << "version = " << allowlist.version << "\n";
-  out << "host = " << TomlQuote(allowlist.host) << "\n";
-  for (const ProcessRule* r : processes) WriteProcess(*r, out);
-  for (const NetworkRule* r : network) WriteNetwork(*r, out);
-  for (const AllowlistChange& c : allowlist.changes) WriteChange(c, out);
-  return out.str();
 }
 
 }  // namespace otguard::host

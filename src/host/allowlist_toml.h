@@ -1,5 +1,5 @@
 // The TOML reading and writing the allowlist file, the proposal file and the merge policy
-// share (allowlist_file.cc): one error form, "<origin>: <key>: <what> (line N)", one string
+// share (allowlist_toml.cc): one error form, "<origin>: <key>: <what> (line N)", one string
 // check and one quoting. Private to host; includes toml++.
 #ifndef OTGUARD_SRC_HOST_ALLOWLIST_TOML_H_
 #define OTGUARD_SRC_HOST_ALLOWLIST_TOML_H_
@@ -9,11 +9,24 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "otguard/base/status.h"
 #include "otguard/host/allowlist.h"
 
 namespace otguard::host::allowlist_internal {
+
+// The allowlist file's format number ([allowlist] format = 1).
+inline constexpr int64_t kAllowlistFormat = 1;
+
+// The keys each process rule kind uses besides id, kind and comment, and which it needs.
+struct KindKeys {
+  ProcessRuleKind kind;
+  std::vector<std::string_view> required;
+  std::vector<std::string_view> optional;
+};
+const KindKeys& KeysOf(ProcessRuleKind kind);
+bool Contains(const std::vector<std::string_view>& keys, std::string_view key);
 
 // A TOML document, or InvalidArgument "<origin>:<line>:<column>: <what>"; refuses more than
 // 16 MiB.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "host/ioc_values.h"
+#include "otguard/base/suggest.h"
 #include "otguard/host/ioc.h"
 #include "otguard/platform/files.h"
 
@@ -108,21 +109,6 @@ std::string KindList(uint32_t kinds) {
   return out;
 }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // " (did you mean 'paths'?)" for a key close to a known one: typos are the usual pack bug.
 std::string Suggestion(std::string_view key, bool in_indicator) {
   std::vector<std::string_view> known;
@@ -132,13 +118,7 @@ std::string Suggestion(std::string_view key, bool in_indicator) {
   } else {
     known.assign(std::begin(kPackKeys), std::end(kPackKeys));
   }
-  std::string_view best;
-  size_t best_distance = 3;
-  for (std::string_view k : known) {
-    if (key.size() > 64) break;
-    size_t d = EditDistance(key, k);
-    if (d < best_distance) best = k, best_distance = d;
-  }
+  std::string_view best = ClosestWord(key, known);
   return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
 }
 
