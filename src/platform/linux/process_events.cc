@@ -9,6 +9,7 @@
 // start of its parent's program (the event sources report execs only). Kernel threads are left
 // out.
 #include "otguard/platform/process_events.h"
+#include "platform/process_event_sources.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -195,62 +196,22 @@ Result<std::unique_ptr<ProcessEventSource>> OpenProcPollSource(
 
 namespace {
 
-using Opener = Result<std::unique_ptr<ProcessEventSource>> (*)(const ProcessEventSourceOptions&);
-
-struct SourceEntry {
-  const char* name;
-  Opener open;
-};
-
 // Best first: the kernel's own events before polling; eBPF gives the parent and the exec'd
 // path in the event itself, fanotify the exact file, the proc connector only a pid.
-constexpr SourceEntry kSources[] = {
+constexpr internal::SourceEntry kSources[] = {
     {"ebpf", linux_internal::OpenEbpfSource},
     {"fanotify", linux_internal::OpenFanotifySource},
     {"proc-connector", linux_internal::OpenProcConnectorSource},
     {"proc-poll", linux_internal::OpenProcPollSource},
 };
 
-const SourceEntry* FindSource(const std::string& name) {
-  for (const SourceEntry& entry : kSources) {
-    if (name == entry.name) return &entry;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
-std::vector<std::string> ProcessEventSourceNames() {
-  std::vector<std::string> names;
-  for (const SourceEntry& entry : kSources) names.emplace_back(entry.name);
-  return names;
-}
+std::vector<std::string> ProcessEventSourceNames() { return internal::SourceNames(kSources); }
 
 Result<std::unique_ptr<ProcessEventSource>> OpenProcessEventSource(
     const ProcessEventSourceOptions& options, std::vector<SourceProbe>* probes) {
-  if (options.poll_interval.count() <= 0) {
-    return Unexpected(InvalidArgument("process events: the poll interval must be positive"));
-  }
-  std::vector<std::string> order = options.prefer;
-  for (const std::string& name : order) {
-    if (FindSource(name) == nullptr) {
-      return Unexpected(InvalidArgument("process events: unknown source \"" + name +
-                                        "\" (Linux has ebpf, fanotify, proc-connector, "
-                                        "proc-poll)"));
-    }
-  }
-  if (order.empty()) order = ProcessEventSourceNames();
-  Status last;
-  for (const std::string& name : order) {
-    Result<std::unique_ptr<ProcessEventSource>> source = FindSource(name)->open(options);
-    if (probes != nullptr) {
-      probes->push_back({name, source.has_value() ? Status() : source.error()});
-    }
-    if (source.has_value()) return source;
-    last = source.error();
-  }
-  // Only a preference list without proc-poll can end here: the poll source needs just /proc.
-  return Unexpected(last.WithContext("process events: no source in the preference list opened"));
+  return internal::OpenFirstSource(kSources, "Linux", options, probes);
 }
 
 }  // namespace otguard::platform

@@ -16,6 +16,18 @@
 //                             ExitCode u32, ...
 // Later versions are read with the latest known layout (versions so far only appended fields
 // or inserted them near the start, which a new version number announces).
+//
+// The NT Kernel Logger's Process events (MOF class Process, ParseKernelLoggerProcessEvent),
+// from Microsoft's MOF class documentation (Process_V1_TypeGroup1 ... Process_TypeGroup1):
+//   v1 (XP, 2003):  PageDirectoryBase ptr, ProcessId u32, ParentId u32, SessionId u32,
+//                   ExitStatus s32, UserSID, ImageFileName (8-bit, NUL-terminated)
+//   v2 (Vista):     UniqueProcessKey ptr, then as v1, then CommandLine (UTF-16, NUL-terminated)
+//   v3 (7):         as v2 with DirectoryTableBase ptr after ExitStatus
+//   v4 (8 and later): as v3 with Flags u32 after DirectoryTableBase (fields appended after)
+// "ptr" is the logging kernel's pointer size (4 or 8), whatever the consumer's. UserSID is a
+// TOKEN_USER (two pointers) followed by the SID, or a single u32 0 when there is none (the rule
+// of Microsoft's "Retrieving Event Data Using MOF" sample). ImageFileName is the image's base
+// name only, at most 15 characters on XP.
 #include <cstring>
 
 #include "platform/windows/process_events_internal.h"
@@ -59,6 +71,29 @@ class PayloadReader {
     uint64_t since = ticks - kEpochDelta;
     if (since > static_cast<uint64_t>(INT64_MAX) / 100) return 0;
     return static_cast<int64_t>(since * 100);
+  }
+
+  // ETW's "Sid" extension: a u32 0 for none, else a TOKEN_USER of two pointers, then the SID.
+  void SkipTokenUserSid(size_t pointer_size) {
+    if (size_ - pos_ >= 4 && data_[pos_] == 0 && data_[pos_ + 1] == 0 && data_[pos_ + 2] == 0 &&
+        data_[pos_ + 3] == 0) {
+      Skip(4);
+      return;
+    }
+    Skip(2 * pointer_size);
+    SkipSid();
+  }
+
+  // An 8-bit string up to its NUL (or the payload's end); bytes above 0x7F (the system's ANSI
+  // code page, unknown here) become '?'.
+  std::string NarrowString() {
+    std::string out;
+    while (pos_ < size_) {
+      unsigned char c = data_[pos_++];
+      if (c == 0) break;
+      out.push_back(c < 0x80 ? static_cast<char>(c) : '?');
+    }
+    return out;
   }
 
   // A SID: revision, sub-authority count n, 6-byte authority, n u32 sub-authorities.
@@ -161,6 +196,31 @@ std::optional<ProcessEvent> ParseKernelProcessEvent(uint16_t id, uint8_t version
     return e;
   }
   return std::nullopt;
+}
+
+std::optional<ProcessEvent> ParseKernelLoggerProcessEvent(uint8_t type, uint8_t version,
+                                                          size_t pointer_size,
+                                                          const unsigned char* data, size_t size) {
+  if (type != 1 && type != 2) return std::nullopt;  // DCStart/DCEnd rundowns, Defunct: not events
+  if (version < 1 || (pointer_size != 4 && pointer_size != 8)) return std::nullopt;
+  if (data == nullptr) size = 0;
+  PayloadReader r(data, size);
+  r.Skip(pointer_size);  // PageDirectoryBase (v1) or UniqueProcessKey
+  ProcessEvent e;
+  e.kind = type == 1 ? ProcessEventKind::kStart : ProcessEventKind::kExit;
+  e.complete = false;  // a base name at most, until the process is opened
+  e.pid = r.U32();
+  e.ppid = r.U32();
+  r.Skip(4);  // SessionId
+  const int exit_status = static_cast<int>(r.U32());
+  if (version >= 3) r.Skip(pointer_size);  // DirectoryTableBase
+  if (version >= 4) r.Skip(4);             // Flags
+  r.SkipTokenUserSid(pointer_size);
+  if (!r.ok()) return std::nullopt;
+  e.executable = r.NarrowString();
+  if (version >= 2) e.command_line = r.Utf16String();
+  if (type == 2) e.exit_code = exit_status;
+  return e;
 }
 
 }  // namespace otguard::platform::windows_internal

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "otguard/platform/process_events.h"
+#include "platform/process_event_sources.h"
 #include "platform/windows/process_events_internal.h"
 #include "platform/windows/processes_internal.h"
 #include "platform/windows/win_util.h"
@@ -141,58 +142,21 @@ Result<std::unique_ptr<ProcessEventSource>> OpenToolhelpPollSource(
 
 namespace {
 
-using Opener = Result<std::unique_ptr<ProcessEventSource>> (*)(const ProcessEventSourceOptions&);
-
-struct SourceEntry {
-  const char* name;
-  Opener open;
-};
-
-// Best first: the kernel's own events (7+) before polling.
-constexpr SourceEntry kSources[] = {
+// Best first: the kernel's own events (7+; the NT Kernel Logger on XP, where it is free)
+// before polling.
+constexpr internal::SourceEntry kSources[] = {
     {"etw", windows_internal::OpenEtwSource},
+    {"kernel-logger", windows_internal::OpenKernelLoggerSource},
     {"toolhelp-poll", windows_internal::OpenToolhelpPollSource},
 };
 
-const SourceEntry* FindSource(const std::string& name) {
-  for (const SourceEntry& entry : kSources) {
-    if (name == entry.name) return &entry;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
-std::vector<std::string> ProcessEventSourceNames() {
-  std::vector<std::string> names;
-  for (const SourceEntry& entry : kSources) names.emplace_back(entry.name);
-  return names;
-}
+std::vector<std::string> ProcessEventSourceNames() { return internal::SourceNames(kSources); }
 
 Result<std::unique_ptr<ProcessEventSource>> OpenProcessEventSource(
     const ProcessEventSourceOptions& options, std::vector<SourceProbe>* probes) {
-  if (options.poll_interval.count() <= 0) {
-    return Unexpected(InvalidArgument("process events: the poll interval must be positive"));
-  }
-  std::vector<std::string> order = options.prefer;
-  for (const std::string& name : order) {
-    if (FindSource(name) == nullptr) {
-      return Unexpected(InvalidArgument("process events: unknown source \"" + name +
-                                        "\" (Windows has etw, toolhelp-poll)"));
-    }
-  }
-  if (order.empty()) order = ProcessEventSourceNames();
-  Status last;
-  for (const std::string& name : order) {
-    Result<std::unique_ptr<ProcessEventSource>> source = FindSource(name)->open(options);
-    if (probes != nullptr) {
-      probes->push_back({name, source.has_value() ? Status() : source.error()});
-    }
-    if (source.has_value()) return source;
-    last = source.error();
-  }
-  // Only a preference list without toolhelp-poll can end here.
-  return Unexpected(last.WithContext("process events: no source in the preference list opened"));
+  return internal::OpenFirstSource(kSources, "Windows", options, probes);
 }
 
 }  // namespace otguard::platform

@@ -49,6 +49,16 @@ Result<std::unique_ptr<ProcessEventSource>> OpenEtwSource(const ProcessEventSour
 std::optional<ProcessEvent> ParseKernelProcessEvent(uint16_t id, uint8_t version,
                                                     const unsigned char* data, size_t size);
 
+// One NT Kernel Logger Process event's payload (etw_payload.cc has the layouts): type 1 Start
+// (pid, parent, the image's base name, v2+ the command line; complete = false), type 2 End (pid,
+// parent, exit code). `pointer_size` is the logging kernel's (4 or 8). nullopt for other types
+// (the DCStart/DCEnd rundown), version 0, and a payload shorter than its layout.
+std::optional<ProcessEvent> ParseKernelLoggerProcessEvent(uint8_t type, uint8_t version,
+                                                          size_t pointer_size,
+                                                          const unsigned char* data, size_t size);
+Result<std::unique_ptr<ProcessEventSource>> OpenKernelLoggerSource(
+    const ProcessEventSourceOptions& options);
+
 // Now, in ns since the Unix epoch.
 int64_t RealtimeNs();
 
