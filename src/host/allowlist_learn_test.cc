@@ -3,47 +3,19 @@
 
 #include <algorithm>
 
+#include "host/testing/observations.h"
 #include "otguard/host/allowlist.h"
 
 namespace otguard::host {
 namespace {
 
-constexpr int64_t kSecond = 1000000000;
-constexpr int64_t kHour = 3600 * kSecond;
-constexpr int64_t kDay = 24 * kHour;
-const int64_t kStart = int64_t{1793491200} * kSecond;  // 2026-11-01T00:00:00Z
-
-std::string Sha(char c) { return std::string(64, c); }
-
-ProcessObservation Proc(std::string path, std::string sha, std::string signer = "",
-                        std::string package = "", int64_t t = kStart) {
-  ProcessObservation p;
-  p.time = EventTime::FromNanos(t);
-  p.executable = std::move(path);
-  p.sha256 = std::move(sha);
-  p.signer = std::move(signer);
-  p.package = std::move(package);
-  return p;
-}
-
-ConnectionObservation Conn(std::string exe, Direction d, std::string remote, uint16_t service,
-                           int64_t t = kStart, std::string protocol = "tcp") {
-  ConnectionObservation c;
-  c.time = EventTime::FromNanos(t);
-  c.executable = std::move(exe);
-  c.protocol = std::move(protocol);
-  c.direction = d;
-  c.local_address = "10.0.0.5";
-  if (d == Direction::kOutbound) {
-    c.local_port = 50000;
-    c.remote_port = service;
-  } else {
-    c.local_port = service;
-    c.remote_port = d == Direction::kListen ? 0 : 51000;
-  }
-  c.remote_address = d == Direction::kListen ? "" : remote;
-  return c;
-}
+using testutil::Conn;
+using testutil::kDay;
+using testutil::kHour;
+using testutil::kSecond;
+using testutil::kStart;
+using testutil::Proc;
+using testutil::Sha;
 
 // Adds `o` to `h` on `days` days, three times a day (never transient by default policy).
 template <typename O>
@@ -422,7 +394,7 @@ TEST(AllowlistLearn, CidrForIpv6AndMappedAddressesCountAsIpv4) {
     Regular(h, Conn("/opt/a/b/c", Direction::kOutbound, a, 443));
   }
   for (const char* a : {"::ffff:10.0.0.1", "10.0.0.2", "10.0.0.3"}) {
-    Regular(h, Conn("/opt/a/b/c", Direction::kOutbound, a, 53, kStart, "udp"));
+    Regular(h, Conn("/opt/a/b/c", Direction::kOutbound, a, 53, "udp"));
   }
   Proposal p = Learn(h, MergePolicy{});
   std::vector<std::string> remotes;
@@ -434,8 +406,8 @@ TEST(AllowlistLearn, CidrForIpv6AndMappedAddressesCountAsIpv4) {
 TEST(AllowlistLearn, ListenRulePerProcessProtocolAndPortWithAnyPeer) {
   History h;
   Regular(h, Conn("/usr/sbin/sshd", Direction::kListen, "", 22));
-  Regular(h, Conn("/usr/sbin/sshd", Direction::kListen, "", 22, kStart, "tcp"));
-  Regular(h, Conn("/usr/sbin/chronyd", Direction::kListen, "", 123, kStart, "udp"));
+  Regular(h, Conn("/usr/sbin/sshd", Direction::kListen, "", 22, "tcp"));
+  Regular(h, Conn("/usr/sbin/chronyd", Direction::kListen, "", 123, "udp"));
   Proposal p = Learn(h, MergePolicy{});
   ASSERT_EQ(p.rules.network.size(), 2u);
   for (const NetworkRule& r : p.rules.network) {

@@ -1,45 +1,17 @@
 // AllowlistMatcher, Replay, Diff, CompareHosts and upgrades.
 #include <gtest/gtest.h>
 
+#include "host/testing/observations.h"
 #include "otguard/host/allowlist.h"
 
 namespace otguard::host {
 namespace {
 
-constexpr int64_t kSecond = 1000000000;
-const int64_t kStart = int64_t{1793491200} * kSecond;  // 2026-11-01T00:00:00Z
-
-std::string Sha(char c) { return std::string(64, c); }
-
-ProcessObservation Proc(std::string path, std::string sha, std::string signer = "",
-                        std::string package = "") {
-  ProcessObservation p;
-  p.time = EventTime::FromNanos(kStart);
-  p.executable = std::move(path);
-  p.sha256 = std::move(sha);
-  p.signer = std::move(signer);
-  p.package = std::move(package);
-  return p;
-}
-
-ConnectionObservation Conn(std::string exe, Direction d, std::string remote, uint16_t service,
-                           std::string protocol = "tcp") {
-  ConnectionObservation c;
-  c.time = EventTime::FromNanos(kStart);
-  c.executable = std::move(exe);
-  c.protocol = std::move(protocol);
-  c.direction = d;
-  c.local_address = "10.0.0.5";
-  if (d == Direction::kOutbound) {
-    c.local_port = 50000;
-    c.remote_port = service;
-  } else {
-    c.local_port = service;
-    c.remote_port = 51000;
-  }
-  c.remote_address = remote;
-  return c;
-}
+using testutil::Conn;
+using testutil::kSecond;
+using testutil::kStart;
+using testutil::Proc;
+using testutil::Sha;
 
 ProcessRule PRule(std::string id, ProcessRuleKind kind, std::string path,
                   std::vector<std::string> sha = {}, std::string signer = "",
