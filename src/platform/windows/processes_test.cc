@@ -13,6 +13,7 @@
 #include "otguard/platform/process.h"
 #include "otguard/platform/processes.h"
 #include "platform/windows/processes_internal.h"
+#include "platform/windows/testing/child_process.h"
 #include "platform/windows/win_util.h"
 
 namespace otguard::platform {
@@ -21,47 +22,9 @@ namespace {
 
 using win::UniqueHandle;
 
-// OTGUARD_TEST_CHILD as a Windows path: under Wine it is the Unix path of the build tree,
-// which Wine's drive Z: maps.
-std::wstring ChildPath() {
-  std::wstring path = win::Utf8ToWide(OTGUARD_TEST_CHILD);
-  if (!path.empty() && path[0] == L'/') path = L"Z:" + path;
-  std::replace(path.begin(), path.end(), L'/', L'\\');
-  return path;
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-// A started test_child, terminated when the test ends.
-class Child {
- public:
-  explicit Child(const std::wstring& args) {
-    std::wstring command_line = L"\"" + ChildPath() + L"\" " + args;
-    STARTUPINFOW si{};
-    si.cb = sizeof si;
-    PROCESS_INFORMATION pi{};
-    if (CreateProcessW(nullptr, command_line.data(), nullptr, nullptr, FALSE, 0, nullptr, nullptr,
-                       &si, &pi)) {
-      CloseHandle(pi.hThread);
-      process_.reset(pi.hProcess);
-      pid_ = pi.dwProcessId;
-    }
-  }
-  ~Child() {
-    if (!process_.valid()) return;
-    ::TerminateProcess(process_.get(), 1);
-    WaitForSingleObject(process_.get(), 10'000);
-  }
-  DWORD pid() const { return pid_; }
-  HANDLE handle() const { return process_.get(); }
-
- private:
-  UniqueHandle process_;
-  DWORD pid_ = 0;
-};
+using testutil::Child;
+using testutil::ChildPath;
+using testutil::Lower;
 
 // Polls the listing (a new process's command line becomes readable only once it has
 // started) until `accept` takes an entry, for at most 20 seconds.
