@@ -116,7 +116,8 @@ ConnectionObservation Connection(Direction d) {
 }
 
 TEST(AllowlistEvents, UnknownOutboundConnectionGoesFromHereToThere) {
-  Json r = AllowlistViolationRecord(Connection(Direction::kOutbound), {false, "", Mismatch::kUnknownService, "no rule"},
+  Json r = AllowlistViolationRecord(Connection(Direction::kOutbound),
+                                    {false, "", Mismatch::kUnknownService, "no rule"},
                                     "ops-station-03", "monitor");
   EXPECT_EQ(r["rule"]["name"], "allowlist.network.unknown");
   EXPECT_EQ(r["event"]["category"], Json::array({"network"}));

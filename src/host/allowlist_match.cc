@@ -117,9 +117,9 @@ struct AllowlistMatcher::Impl {
     if (auto it = by_path.find(*path); it != by_path.end()) {
       const ProcessRule& rule = list.processes[it->second.front()];
       if (rule.kind == ProcessRuleKind::kPathSigner) {
-        return Deny(Mismatch::kSignerChanged, "allowlisted program changed: " + what + ": rule " +
-                                                  rule.id + " allows this path only signed by '" +
-                                                  rule.signer + "'",
+        return Deny(Mismatch::kSignerChanged,
+                    "allowlisted program changed: " + what + ": rule " + rule.id +
+                        " allows this path only signed by '" + rule.signer + "'",
                     rule.id);
       }
       std::string known = rule.sha256.size() == 1
@@ -135,8 +135,7 @@ struct AllowlistMatcher::Impl {
         const ProcessRule& rule = list.processes[i];
         return Deny(Mismatch::kSignerNotAllowed,
                     "program not allowlisted: " + what + ": files under " + rule.path +
-                        " are allowed only signed by '" + rule.signer + "' (rule " + rule.id +
-                        ")");
+                        " are allowed only signed by '" + rule.signer + "' (rule " + rule.id + ")");
       }
     }
     return Deny(Mismatch::kNoRule,

@@ -303,7 +303,7 @@ inline bool IsModifiedProgram(Mismatch m) {
 
 struct Verdict {
   bool allowed = false;
-  std::string rule_id;  // the rule that allows it
+  std::string rule_id;                  // the rule that allows it
   Mismatch mismatch = Mismatch::kNone;  // when not allowed: why, for programs
   std::string reason;  // when not allowed, for people: "program not allowlisted: /tmp/x ..."
 };
